@@ -1,0 +1,40 @@
+package org.attnzoo.backbones;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+
+/**
+ * The architecture half of a variant: everything needed to build the backbone block. One record per
+ * architecture family (e.g. {@code VitConfig}); the zoo's variant table pairs it with the data
+ * config and published figures.
+ */
+public interface BackboneConfig {
+
+  /**
+   * @return the architecture family, e.g. {@code "vit"}; selects the checkpoint mapper
+   */
+  String family();
+
+  /**
+   * @return a new, uninitialised backbone
+   */
+  Block newBlock();
+
+  /**
+   * @return the input size the backbone expects, {@code [C, H, W]} without the batch axis
+   */
+  Shape inputShape();
+
+  /**
+   * @return classifier outputs (0: the backbone returns pooled features)
+   */
+  int numClasses();
+
+  /**
+   * @param batch batch size
+   * @return {@code [batch, C, H, W]}
+   */
+  default Shape inputShape(long batch) {
+    return new Shape(batch).addAll(inputShape());
+  }
+}

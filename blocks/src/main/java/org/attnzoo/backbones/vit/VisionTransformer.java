@@ -1,0 +1,200 @@
+package org.attnzoo.backbones.vit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.util.PairList;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.LayerNorm;
+import org.attnzoo.nn.PatchEmbed;
+
+/**
+ * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
+ * embedding, optional class token, learned position embedding, pre-norm layers whose token mixer is
+ * chosen by {@link VitConfig#attention()}, final norm, pooling and a linear head.
+ *
+ * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
+ * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
+ */
+public class VisionTransformer extends AbstractBlock {
+
+  private static final float NORM_EPS = 1e-6f;
+
+  private final VitConfig config;
+  private final PatchEmbed patchEmbed;
+  private final Parameter clsToken;
+  private final Parameter posEmbed;
+  private final List<VitBlock> blocks;
+  private final LayerNorm norm;
+  private final LayerNorm fcNorm;
+  private final Linear head;
+
+  /**
+   * @param config the architecture
+   */
+  public VisionTransformer(VitConfig config) {
+    this.config = config;
+    int dim = config.embedDim();
+    int prefix = config.classToken() ? 1 : 0;
+    patchEmbed =
+        addChildBlock("patch_embed", new PatchEmbed(config.patchSize(), config.inChans(), dim));
+    clsToken =
+        config.classToken()
+            ? addParameter(tokenParameter("cls_token", new Shape(1, 1, dim), 1e-6f))
+            : null;
+    posEmbed =
+        addParameter(
+            tokenParameter("pos_embed", new Shape(1, config.numPatches() + prefix, dim), 0.02f));
+    var mechanism = AttentionMechanisms.get(config.attention());
+    List<VitBlock> layers = new ArrayList<>();
+    for (int i = 0; i < config.depth(); i++) {
+      // Stochastic depth grows linearly with depth (DeiT).
+      float dpr = config.depth() == 1 ? 0f : config.dropPathRate() * i / (config.depth() - 1);
+      AttentionSpec spec =
+          new AttentionSpec(
+              dim, config.numHeads(), config.qkvBias(), 0f, 0f, config.numPatches() + prefix);
+      layers.add(
+          addChildBlock(
+              "blocks." + i,
+              new VitBlock(
+                  spec, mechanism, config.mlpRatio(), config.layerScaleInit(), dpr, NORM_EPS)));
+    }
+    blocks = Collections.unmodifiableList(layers);
+    // timm: with average pooling the final norm moves after the pooling (fc_norm).
+    boolean avg = "avg".equals(config.globalPool());
+    norm = avg ? null : addChildBlock("norm", LayerNorm.of(dim, NORM_EPS));
+    fcNorm = avg ? addChildBlock("fc_norm", LayerNorm.of(dim, NORM_EPS)) : null;
+    head =
+        config.numClasses() > 0
+            ? addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build())
+            : null;
+  }
+
+  private static Parameter tokenParameter(String name, Shape shape, float std) {
+    // OTHER: keeps its own initializer when a model-wide initializer is set for weights.
+    return Parameter.builder()
+        .setName(name)
+        .setType(Parameter.Type.OTHER)
+        .optShape(shape)
+        .optInitializer(new TruncatedNormalInitializer(std))
+        .build();
+  }
+
+  private void check(Shape in) {
+    Checks.rank("VisionTransformer", in, 4, "[B, C, H, W]");
+    Checks.size("VisionTransformer", in, 1, config.inChans(), "channels");
+    if (in.get(2) != config.imgSize() || in.get(3) != config.imgSize()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "VisionTransformer expects %dx%d images (learned position embedding), got %dx%d"
+                  + " (input shape %s)",
+              config.imgSize(), config.imgSize(), in.get(2), in.get(3), in));
+    }
+  }
+
+  /**
+   * Tokens after the last layer and the final norm, {@code [B, prefix + N, C]}.
+   *
+   * @param ps the parameter store
+   * @param image {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return the token map
+   */
+  public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
+    check(image.getShape());
+    NDArray x = patchEmbed.forward(ps, new NDList(image), training).singletonOrThrow();
+    long b = x.getShape().get(0);
+    if (clsToken != null) {
+      NDArray cls = ps.getValue(clsToken, x.getDevice(), training);
+      x = NDArrays.concat(new NDList(cls.broadcast(b, 1, config.embedDim()), x), 1);
+    }
+    x = x.add(ps.getValue(posEmbed, x.getDevice(), training));
+    for (VitBlock block : blocks) {
+      x = block.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+    return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+  }
+
+  /**
+   * Pools the token map into one vector per image.
+   *
+   * @param ps the parameter store
+   * @param tokens {@code [B, prefix + N, C]}
+   * @param training whether in training mode
+   * @return {@code [B, C]}
+   */
+  public NDArray pool(ParameterStore ps, NDArray tokens, boolean training) {
+    if (fcNorm == null) {
+      return tokens.get(new NDIndex(":, 0, :"));
+    }
+    int prefix = config.classToken() ? 1 : 0;
+    NDArray pooled = tokens.get(new NDIndex(":, {}:, :", prefix)).mean(new int[] {1});
+    return fcNorm.forward(ps, new NDList(pooled), training).singletonOrThrow();
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray pooled = pool(ps, forwardFeatures(ps, inputs.singletonOrThrow(), training), training);
+    return new NDList(
+        head == null ? pooled : head.forward(ps, new NDList(pooled), training).singletonOrThrow());
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    check(inputShapes[0]);
+    long out = config.numClasses() > 0 ? config.numClasses() : config.embedDim();
+    return new Shape[] {new Shape(inputShapes[0].get(0), out)};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+    check(shapes[0]);
+    long b = shapes[0].get(0);
+    patchEmbed.initialize(manager, dataType, shapes);
+    int prefix = config.classToken() ? 1 : 0;
+    Shape tokens = new Shape(b, config.numPatches() + prefix, config.embedDim());
+    for (Block block : blocks) {
+      block.initialize(manager, dataType, tokens);
+    }
+    Shape pooled = new Shape(b, config.embedDim());
+    if (norm != null) {
+      norm.initialize(manager, dataType, tokens);
+    }
+    if (fcNorm != null) {
+      fcNorm.initialize(manager, dataType, pooled);
+    }
+    if (head != null) {
+      head.initialize(manager, dataType, pooled);
+    }
+  }
+
+  /**
+   * @return the architecture
+   */
+  public VitConfig getConfig() {
+    return config;
+  }
+
+  /**
+   * @return the transformer layers in order
+   */
+  public List<VitBlock> getBlocks() {
+    return blocks;
+  }
+}

@@ -1,0 +1,96 @@
+package org.attnzoo.zoo.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.attnzoo.nn.ParameterPaths;
+import org.attnzoo.zoo.io.Tensor;
+
+/**
+ * Fills an initialised block's parameters from a reference checkpoint. All or nothing: every
+ * parameter must find its key with the same shape and every checkpoint key must be used (or be
+ * declared derived by the mapper); otherwise nothing is changed and the error lists every problem,
+ * naming keys and both shapes.
+ */
+public final class WeightImporter {
+
+  private WeightImporter() {}
+
+  /**
+   * @param block an initialised block
+   * @param checkpoint tensors by key
+   * @param mapper the family's key mapping
+   * @throws IllegalArgumentException listing missing, mismatched and unused keys
+   */
+  public static void load(Block block, Map<String, Tensor> checkpoint, CheckpointMapper mapper) {
+    if (!block.isInitialized()) {
+      throw new IllegalStateException("initialize the block before importing weights");
+    }
+    Map<String, Parameter> params = ParameterPaths.of(block);
+    Map<Parameter, Tensor> plan = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    TreeSet<String> unused = new TreeSet<>(checkpoint.keySet());
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      String key = mapper.checkpointKey(e.getKey());
+      Tensor t = checkpoint.get(key);
+      unused.remove(key);
+      Parameter p = e.getValue();
+      if (t == null) {
+        problems.add("missing key '" + key + "' for parameter " + e.getKey());
+      } else if (!t.shape().equals(p.getArray().getShape())) {
+        problems.add(
+            String.format(
+                "shape mismatch for '%s': checkpoint %s, model %s (parameter %s)",
+                key, t.shape(), p.getArray().getShape(), e.getKey()));
+      } else {
+        plan.put(p, t);
+      }
+    }
+    unused.removeIf(mapper::isDerived);
+    for (String key : unused) {
+      problems.add("unused checkpoint key '" + key + "' " + checkpoint.get(key).shape());
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "checkpoint does not match the model ("
+              + problems.size()
+              + " problems):\n  "
+              + String.join("\n  ", problems));
+    }
+    for (Map.Entry<Parameter, Tensor> e : plan.entrySet()) {
+      NDArray target = e.getKey().getArray();
+      try (NDManager scratch = target.getManager().newSubManager()) {
+        NDArray value = e.getValue().toNDArray(scratch);
+        if (value.getDataType() != target.getDataType()) {
+          value = value.toType(target.getDataType(), false);
+        }
+        target.set(value.toByteBuffer());
+      }
+    }
+  }
+
+  /**
+   * The reverse of {@link #load}: the block's parameters under their checkpoint keys, as float32.
+   *
+   * @param block an initialised block
+   * @param mapper the family's key mapping
+   * @return tensors by checkpoint key, in parameter order
+   */
+  public static Map<String, Tensor> export(Block block, CheckpointMapper mapper) {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : ParameterPaths.of(block).entrySet()) {
+      NDArray a = e.getValue().getArray();
+      out.put(
+          mapper.checkpointKey(e.getKey()),
+          Tensor.of(a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false)));
+    }
+    return out;
+  }
+}
