@@ -1,0 +1,183 @@
+package org.attnzoo.testing;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.attnzoo.nn.ParameterPaths;
+
+/**
+ * The checks every attnzoo block must pass, usable from any module's tests (and by authors of new
+ * blocks): shape inference agrees with the forward pass at several batch sizes, every parameter
+ * receives a gradient, parameters survive a save/load round trip, and bad input is rejected with an
+ * {@link IllegalArgumentException}. Failures throw {@link AssertionError}.
+ */
+public final class BlockContract {
+
+  private BlockContract() {}
+
+  /**
+   * Runs all checks for a block built by {@code factory} on inputs shaped like {@code input} (batch
+   * axis first; the batch size is varied).
+   *
+   * @param factory builds a fresh, uninitialised block
+   * @param input one input shape, batch axis first
+   */
+  public static void verify(Supplier<Block> factory, Shape input) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Block block = factory.get();
+      block.initialize(manager, DataType.FLOAT32, input);
+      for (long batch : new long[] {1, 3}) {
+        shapesAgree(manager, block, withBatch(input, batch));
+      }
+      gradientsReachEveryParameter(manager, block, input);
+      saveLoadRoundTrip(manager, block, factory.get(), input);
+    }
+  }
+
+  /**
+   * @param shape a shape
+   * @param batch a batch size
+   * @return the shape with its first axis replaced
+   */
+  public static Shape withBatch(Shape shape, long batch) {
+    long[] dims = shape.getShape().clone();
+    dims[0] = batch;
+    return new Shape(dims);
+  }
+
+  /**
+   * Inference-mode forward on random input: output shape equals {@code getOutputShapes}, values
+   * finite.
+   *
+   * @param manager the manager
+   * @param block an initialised block
+   * @param input the input shape
+   * @return the output
+   */
+  public static NDArray shapesAgree(NDManager manager, Block block, Shape input) {
+    NDArray x = manager.randomNormal(input);
+    NDArray out = block.forward(new ParameterStore(manager, false), new NDList(x), false).head();
+    Shape inferred = block.getOutputShapes(new Shape[] {input})[0];
+    if (!out.getShape().equals(inferred)) {
+      throw new AssertionError(
+          "getOutputShapes says " + inferred + " but forward gave " + out.getShape());
+    }
+    if (!out.isInfinite().logicalOr(out.isNaN()).none().getBoolean()) {
+      throw new AssertionError("non-finite output for input " + input);
+    }
+    return out;
+  }
+
+  /**
+   * One training-mode forward and backward: every parameter that requires a gradient gets a
+   * non-zero one.
+   *
+   * @param manager the manager
+   * @param block an initialised block
+   * @param input the input shape
+   */
+  public static void gradientsReachEveryParameter(NDManager manager, Block block, Shape input) {
+    NDArray x = manager.randomNormal(withBatch(input, Math.max(2, input.get(0))));
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray out = block.forward(new ParameterStore(manager, false), new NDList(x), true).head();
+      // A random projection of the output: a plain sum would give zero gradients to parameters
+      // followed by a normalisation.
+      NDArray loss = out.mul(manager.randomNormal(out.getShape())).sum();
+      gc.backward(loss);
+    }
+    List<String> missing = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : ParameterPaths.of(block).entrySet()) {
+      Parameter p = e.getValue();
+      if (!p.requiresGradient()) {
+        continue;
+      }
+      NDArray g = p.getArray().getGradient();
+      if (g == null || g.abs().sum().getFloat() == 0f) {
+        missing.add(e.getKey());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new AssertionError("parameters without gradient: " + missing);
+    }
+  }
+
+  /**
+   * Saves {@code trained}'s parameters, loads them into {@code fresh} and checks equal outputs.
+   *
+   * @param manager the manager
+   * @param trained an initialised block
+   * @param fresh an uninitialised block of the same architecture
+   * @param input the input shape
+   */
+  public static void saveLoadRoundTrip(NDManager manager, Block trained, Block fresh, Shape input) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      trained.saveParameters(new DataOutputStream(bytes));
+      fresh.initialize(manager, DataType.FLOAT32, input);
+      fresh.loadParameters(
+          manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+      if (!ParameterPaths.of(trained).keySet().equals(ParameterPaths.of(fresh).keySet())) {
+        throw new AssertionError("parameter names differ after reload");
+      }
+      NDArray x = manager.randomNormal(input);
+      ParameterStore ps = new ParameterStore(manager, false);
+      NDArray a = trained.forward(ps, new NDList(x), false).head();
+      NDArray b = fresh.forward(ps, new NDList(x), false).head();
+      if (!a.allClose(b, 1e-6, 1e-6, false)) {
+        throw new AssertionError("outputs differ after a save/load round trip");
+      }
+    } catch (IOException | ai.djl.MalformedModelException e) {
+      throw new AssertionError("save/load failed", e);
+    }
+  }
+
+  /**
+   * Checks that {@code block} rejects {@code bad} in both shape inference and forward with an
+   * {@link IllegalArgumentException} whose message contains {@code fragment} and the bad shape.
+   *
+   * @param manager the manager
+   * @param block an initialised block
+   * @param bad a shape the block must reject
+   * @param fragment text the message must contain
+   */
+  public static void rejects(NDManager manager, Block block, Shape bad, String fragment) {
+    IllegalArgumentException inferred = null;
+    try {
+      block.getOutputShapes(new Shape[] {bad});
+    } catch (IllegalArgumentException e) {
+      inferred = e;
+    }
+    IllegalArgumentException forward = null;
+    try {
+      block.forward(new ParameterStore(manager, false), new NDList(manager.zeros(bad)), false);
+    } catch (IllegalArgumentException e) {
+      forward = e;
+    }
+    for (IllegalArgumentException e : Arrays.asList(inferred, forward)) {
+      if (e == null) {
+        throw new AssertionError("input " + bad + " was not rejected");
+      }
+      if (!e.getMessage().contains(fragment) || !e.getMessage().contains(bad.toString())) {
+        throw new AssertionError(
+            "message should name '" + fragment + "' and " + bad + ": " + e.getMessage());
+      }
+    }
+  }
+}
