@@ -15,6 +15,8 @@ public final class AttentionMechanisms {
 
   static {
     MECHANISMS.put("mhsa", MultiHeadSelfAttention::new);
+    MECHANISMS.put("xca", TransposedAttention::new);
+    MECHANISMS.put("additive", EfficientAdditiveAttention::new);
   }
 
   private AttentionMechanisms() {}
