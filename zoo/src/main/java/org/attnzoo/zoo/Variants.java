@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
+import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.vit.VitConfig;
 
 /**
@@ -25,6 +27,38 @@ public final class Variants {
           .optInChans(1)
           .optNumClasses(10)
           .optMlpRatio(2)
+          .build();
+
+  private static final String EDGENEXT =
+      "timm 1.0.29 (params; MACs at 256 and top-1 as quoted in timm's edgenext.py from Maaz et al."
+          + " 2022)";
+
+  private static final String SWIFTFORMER =
+      "timm 1.0.29 (params); Shaker et al. ICCV 2023 and the official README (GMACs, top-1)";
+
+  private static EdgeNeXtConfig edgenext(List<Integer> depths, List<Integer> dims, int heads) {
+    return EdgeNeXtConfig.builder()
+        .setStages(depths, dims)
+        .optHeads(heads, heads, heads, heads)
+        .build();
+  }
+
+  private static final EdgeNeXtConfig EDGENEXT_MICRO =
+      edgenext(List.of(1, 2, 2, 2), List.of(16, 32, 48, 64), 2).toBuilder()
+          .optImgSize(32)
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
+  private static SwiftFormerConfig swiftformer(List<Integer> layers, List<Integer> dims) {
+    return SwiftFormerConfig.builder().setStages(layers, dims).build();
+  }
+
+  private static final SwiftFormerConfig SWIFTFORMER_MICRO =
+      swiftformer(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48)).toBuilder()
+          .optImgSize(32)
+          .optInChans(1)
+          .optNumClasses(10)
           .build();
 
   /** Every variant, in display order. */
@@ -49,7 +83,57 @@ public final class Variants {
               "vit_micro_patch4_32",
               VIT_MICRO,
               DataConfig.FASHION_MNIST,
-              new Reference(139_978L, null, null, "attnzoo (training size)")));
+              new Reference(139_978L, null, null, "attnzoo (training size)")),
+          new Variant(
+              "edgenext_xx_small",
+              edgenext(List.of(2, 2, 6, 2), List.of(24, 48, 88, 168), 4),
+              DataConfig.IMAGENET,
+              new Reference(1_327_216L, 0.261, 71.23, EDGENEXT)),
+          new Variant(
+              "edgenext_x_small",
+              edgenext(List.of(3, 3, 9, 3), List.of(32, 64, 100, 192), 4),
+              DataConfig.IMAGENET,
+              new Reference(2_336_804L, 0.538, 75.00, EDGENEXT)),
+          new Variant(
+              "edgenext_small",
+              edgenext(List.of(3, 3, 9, 3), List.of(48, 96, 160, 304), 8),
+              DataConfig.IMAGENET,
+              new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)),
+          new Variant(
+              "edgenext_base",
+              edgenext(List.of(3, 3, 9, 3), List.of(80, 160, 288, 584), 8),
+              DataConfig.IMAGENET,
+              new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
+          new Variant(
+              "edgenext_micro_32",
+              EDGENEXT_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(187_552L, null, null, "timm 1.0.29 (same configuration)")),
+          new Variant(
+              "swiftformer_xs",
+              swiftformer(List.of(3, 3, 6, 4), List.of(48, 56, 112, 220)),
+              DataConfig.IMAGENET,
+              new Reference(3_475_360L, 0.6, 75.7, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_s",
+              swiftformer(List.of(3, 3, 9, 6), List.of(48, 64, 168, 224)),
+              DataConfig.IMAGENET,
+              new Reference(6_092_128L, 1.0, 78.5, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_l1",
+              swiftformer(List.of(4, 3, 10, 5), List.of(48, 96, 192, 384)),
+              DataConfig.IMAGENET,
+              new Reference(12_057_920L, 1.6, 80.9, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_l3",
+              swiftformer(List.of(4, 4, 12, 6), List.of(64, 128, 320, 512)),
+              DataConfig.IMAGENET,
+              new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_micro_32",
+              SWIFTFORMER_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(112_932L, null, null, "timm 1.0.29 (same configuration)")));
 
   private static final Map<String, Variant> BY_NAME =
       ALL.stream()

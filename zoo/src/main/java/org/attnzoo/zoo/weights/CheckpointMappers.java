@@ -6,7 +6,10 @@ import java.util.Map;
 public final class CheckpointMappers {
 
   private static final Map<String, CheckpointMapper> BY_FAMILY =
-      Map.of("vit", CheckpointMapper.IDENTITY);
+      Map.of(
+          "vit", CheckpointMapper.IDENTITY,
+          "edgenext", CheckpointMapper.IDENTITY,
+          "swiftformer", CheckpointMapper.IDENTITY);
 
   private CheckpointMappers() {}
 
