@@ -13,8 +13,9 @@ import org.attnzoo.backbones.vit.VitConfig;
  * README table and the tests all iterate this one list.
  *
  * <p>Published variants use timm's names, configurations and exact parameter counts; the {@code
- * *_micro_*} rows are small configurations for tests and fast training (Fashion-MNIST, 32x32
- * grayscale).
+ * *_micro_*} rows are small configurations for tests and fast training (Fashion-MNIST, grayscale,
+ * at the row's input size: 32x32, or 64x64 for the hierarchical convnets whose last stage would
+ * otherwise see a 1x1 map).
  */
 public final class Variants {
 
@@ -45,7 +46,7 @@ public final class Variants {
 
   private static final EdgeNeXtConfig EDGENEXT_MICRO =
       edgenext(List.of(1, 2, 2, 2), List.of(16, 32, 48, 64), 2).toBuilder()
-          .optImgSize(32)
+          .optImgSize(64)
           .optInChans(1)
           .optNumClasses(10)
           .build();
@@ -56,7 +57,7 @@ public final class Variants {
 
   private static final SwiftFormerConfig SWIFTFORMER_MICRO =
       swiftformer(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48)).toBuilder()
-          .optImgSize(32)
+          .optImgSize(64)
           .optInChans(1)
           .optNumClasses(10)
           .build();
@@ -105,7 +106,7 @@ public final class Variants {
               DataConfig.IMAGENET,
               new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
           new Variant(
-              "edgenext_micro_32",
+              "edgenext_micro_64",
               EDGENEXT_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(187_552L, null, null, "timm 1.0.29 (same configuration)")),
@@ -130,7 +131,7 @@ public final class Variants {
               DataConfig.IMAGENET,
               new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)),
           new Variant(
-              "swiftformer_micro_32",
+              "swiftformer_micro_64",
               SWIFTFORMER_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(112_932L, null, null, "timm 1.0.29 (same configuration)")));
