@@ -1,6 +1,7 @@
 package org.attnzoo.zoo.parity;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -8,11 +9,19 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.util.List;
+import java.util.Map;
 import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.attention.EfficientAdditiveAttention;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
+import org.attnzoo.nn.ParameterPaths;
+import org.attnzoo.zoo.io.Tensor;
 import org.attnzoo.zoo.weights.CheckpointMapper;
 import org.attnzoo.zoo.weights.WeightImporter;
 import org.junit.jupiter.api.Test;
@@ -49,21 +58,65 @@ class SwiftFormerParityTest {
     }
   }
 
+  // models/swiftformer_micro: timm swiftformer_xs(layers=[1,2,1,2], embed_dims=[16,24,32,48],
+  // num_classes=10), 64x64 input; output = mean of head and head_dist, as timm in eval.
+  private static final SwiftFormerConfig MICRO =
+      SwiftFormerConfig.builder()
+          .setStages(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48))
+          .optNumClasses(10)
+          .optImgSize(64)
+          .build();
+
   @Test
   void swiftformerMicroMatchesTimm() throws Exception {
     try (NDManager manager = NDManager.newBaseManager()) {
-      // models/swiftformer_micro: timm swiftformer_xs(layers=[1,2,1,2], embed_dims=[16,24,32,48],
-      // num_classes=10), 64x64 input; output = mean of head and head_dist, as timm in eval.
-      var config =
-          SwiftFormerConfig.builder()
-              .setStages(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48))
-              .optNumClasses(10)
-              .optImgSize(64)
-              .build();
       report(
           "swiftformer_micro",
           Fixture.of("models/swiftformer_micro")
-              .maxAbsError(manager, config.newBlock(), CheckpointMapper.IDENTITY));
+              .maxAbsError(manager, MICRO.newBlock(), CheckpointMapper.IDENTITY));
+    }
+  }
+
+  /**
+   * BatchNorm running statistics come in with the timm import (the fixture draws them away from 0
+   * and 1, so parity depends on them) and survive a DJL save/load round trip.
+   */
+  @Test
+  void runningStatisticsSurviveImportAndSaveLoad() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Fixture fixture = Fixture.of("models/swiftformer_micro");
+      Map<String, Tensor> weights = fixture.weights();
+      NDArray x = fixture.array(manager, "input.npy");
+      var imported = MICRO.newBlock();
+      imported.initialize(manager, DataType.FLOAT32, x.getShape());
+      WeightImporter.load(imported, weights, CheckpointMapper.IDENTITY);
+      Map<String, Parameter> params = ParameterPaths.of(imported);
+      List<String> stats =
+          params.keySet().stream().filter(k -> k.contains("running_")).sorted().toList();
+      assertEquals(32, stats.size(), "16 BatchNorms with running mean and variance");
+      for (String key : stats) {
+        assertArrayEquals(weights.get(key).toFloats(), params.get(key).getArray().toFloatArray());
+      }
+
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      imported.saveParameters(new DataOutputStream(bytes));
+      var reloaded = MICRO.newBlock();
+      reloaded.initialize(manager, DataType.FLOAT32, x.getShape());
+      reloaded.loadParameters(
+          manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+      Map<String, Parameter> after = ParameterPaths.of(reloaded);
+      for (String key : stats) {
+        assertArrayEquals(weights.get(key).toFloats(), after.get(key).getArray().toFloatArray());
+      }
+      NDArray out =
+          reloaded.forward(new ParameterStore(manager, false), new NDList(x), false).head();
+      report(
+          "swiftformer_micro after save/load",
+          out.toType(DataType.FLOAT64, false)
+              .sub(fixture.expected(manager))
+              .abs()
+              .max()
+              .getDouble());
     }
   }
 }
