@@ -32,12 +32,12 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code
- * optArgument("onnx", file)} names a model written by {@code attnzoo export}, or the {@code
- * weights} are exported on the fly.
+ * With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code optArgument("onnx",
+ * file)} names a model written by {@code attnzoo export}, or the {@code weights} are exported on
+ * the fly.
  *
- * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. Weights come
- * from the {@code weights} argument (path or URL); random initialisation only with {@code
+ * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. Weights
+ * come from the {@code weights} argument (path or URL); random initialisation only with {@code
  * randomInit=true}. Inputs and outputs: {@code Image -> Classifications} or {@code NDList ->
  * NDList}.
  */
