@@ -34,7 +34,7 @@ public final class Engines {
    */
   public static String resolve(String choice) {
     String engine = resolve(choice, Platforms.current(), cpuInfo());
-    if (lacksArmAtomics(Platforms.current(), cpuInfo())) {
+    if (!engine.equals(PYTORCH)) {
       // ONNX Runtime would fall back to PyTorch for NDArray ops it lacks: never load it here.
       System.setProperty("ai.djl.onnx.disable_alternative", "true");
     }
@@ -91,13 +91,55 @@ public final class Engines {
     return false;
   }
 
+  /**
+   * The CPU's features as a {@code /proc/cpuinfo}-style {@code Features} line. On aarch64 the
+   * kernel's hardware-capability word ({@code AT_HWCAP} in {@code /proc/self/auxv}) comes first:
+   * it is what user-mode emulators such as qemu-user report faithfully for the emulated core, while
+   * their {@code /proc/cpuinfo} may be the host's.
+   */
   private static String cpuInfo() {
+    if ("linux-aarch64".equals(Platforms.current())) {
+      try {
+        Long hwcap = hwcap(Files.readAllBytes(Path.of("/proc/self/auxv")));
+        if (hwcap != null) {
+          return "Features\t: " + ((hwcap & HWCAP_ATOMICS) != 0 ? "atomics" : "") + "\n";
+        }
+      } catch (IOException | RuntimeException e) {
+        // fall through to /proc/cpuinfo
+      }
+    }
     try {
       Path p = Path.of("/proc/cpuinfo");
       return Files.isReadable(p) ? Files.readString(p) : "";
     } catch (IOException | RuntimeException e) {
       return "";
     }
+  }
+
+  /** {@code AT_HWCAP}, the auxiliary-vector key of the hardware-capability word. */
+  private static final long AT_HWCAP = 16;
+
+  /** Bit of {@code AT_HWCAP} for the ARMv8.1 LSE atomics ({@code asm/hwcap.h}). */
+  static final long HWCAP_ATOMICS = 1L << 8;
+
+  /**
+   * @param auxv the bytes of {@code /proc/self/auxv} of a 64-bit little-endian process
+   * @return the {@code AT_HWCAP} word, or null if absent
+   */
+  static Long hwcap(byte[] auxv) {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.wrap(auxv).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    while (b.remaining() >= 16) {
+      long key = b.getLong();
+      long value = b.getLong();
+      if (key == AT_HWCAP) {
+        return value;
+      }
+      if (key == 0) {
+        break;
+      }
+    }
+    return null;
   }
 
   /**

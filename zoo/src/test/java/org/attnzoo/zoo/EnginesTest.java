@@ -51,4 +51,19 @@ class EnginesTest {
     assertFalse(Engines.lacksArmAtomics("osx-aarch64", ""));
     assertFalse(Engines.lacksArmAtomics("linux-aarch64", ""));
   }
+
+  @Test
+  void hardwareCapabilityWordIsReadFromTheAuxiliaryVector() {
+    java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putLong(6).putLong(4096); // AT_PAGESZ
+    // AT_HWCAP of a Cortex-A72: fp asimd evtstrm aes pmull sha1 sha2 crc32 (bits 0-7), cpuid
+    // (bit 11); no atomics (bit 8).
+    b.putLong(16).putLong(0x8ffL);
+    b.putLong(0).putLong(0); // AT_NULL
+    assertEquals(0x8ffL, Engines.hwcap(b.array()));
+    assertEquals(0, Engines.hwcap(b.array()) & Engines.HWCAP_ATOMICS);
+    assertTrue((0x9ffL & Engines.HWCAP_ATOMICS) != 0);
+    assertEquals(null, Engines.hwcap(new byte[16]));
+  }
 }

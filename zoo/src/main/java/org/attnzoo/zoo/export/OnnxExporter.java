@@ -21,10 +21,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.ParameterPaths;
@@ -53,7 +55,7 @@ public final class OnnxExporter implements OnnxGraph {
 
   private final Map<Parameter, String> paramPaths = new IdentityHashMap<>();
   private final Map<Block, String> blockPaths = new IdentityHashMap<>();
-  private final Map<String, String> addedParams = new java.util.HashMap<>();
+  private final Set<String> addedParams = new HashSet<>();
   private final List<OnnxMl.NodeProto> nodes = new ArrayList<>();
   private final List<OnnxMl.TensorProto> initializers = new ArrayList<>();
   private final Deque<String> scope = new ArrayDeque<>();
@@ -228,7 +230,7 @@ public final class OnnxExporter implements OnnxGraph {
           "ONNX export: parameter " + parameter.getName() + " is not part of the exported model");
     }
     String name = transposed ? path + ".T" : path;
-    if (addedParams.containsKey(name)) {
+    if (!addedParams.add(name)) {
       return name;
     }
     NDArray a = parameter.getArray();
@@ -241,7 +243,6 @@ public final class OnnxExporter implements OnnxGraph {
     }
     float[] values = a.toType(DataType.FLOAT32, false).toFloatArray();
     initializers.add(floatTensor(name, values, a.getShape().getShape()));
-    addedParams.put(name, name);
     return name;
   }
 
