@@ -55,7 +55,8 @@ public final class PlatformSmoke {
     String arch = System.getProperty("os.arch");
     check(arch.equals(args[0]), "os.arch is " + arch + ", expected " + args[0]);
     String engine = Engines.resolve("auto");
-    System.out.printf("os.arch %s, platform %s, engine chosen %s%n", arch, Platforms.current(), engine);
+    System.out.printf(
+        "os.arch %s, platform %s, engine chosen %s%n", arch, Platforms.current(), engine);
     check(engine.equals(args[1]), "engine auto picked " + engine + ", expected " + args[1]);
     Path dir = Path.of(args[2]);
     Files.createDirectories(dir);

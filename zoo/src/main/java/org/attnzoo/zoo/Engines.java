@@ -93,8 +93,8 @@ public final class Engines {
 
   /**
    * The CPU's features as a {@code /proc/cpuinfo}-style {@code Features} line. On aarch64 the
-   * kernel's hardware-capability word ({@code AT_HWCAP} in {@code /proc/self/auxv}) comes first:
-   * it is what user-mode emulators such as qemu-user report faithfully for the emulated core, while
+   * kernel's hardware-capability word ({@code AT_HWCAP} in {@code /proc/self/auxv}) comes first: it
+   * is what user-mode emulators such as qemu-user report faithfully for the emulated core, while
    * their {@code /proc/cpuinfo} may be the host's.
    */
   private static String cpuInfo() {
@@ -127,8 +127,7 @@ public final class Engines {
    * @return the {@code AT_HWCAP} word, or null if absent
    */
   static Long hwcap(byte[] auxv) {
-    java.nio.ByteBuffer b =
-        java.nio.ByteBuffer.wrap(auxv).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(auxv).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     while (b.remaining() >= 16) {
       long key = b.getLong();
       long value = b.getLong();
