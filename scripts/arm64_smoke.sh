@@ -71,16 +71,27 @@ ls "$ARM/lib" | grep -q 'pytorch-native-cpu-.*-linux-aarch64.jar' ||
 CP="$ROOT/blocks/target/classes:$ROOT/zoo/target/classes:$ROOT/training/target/classes:$ARM/lib/*"
 BUILT=$(date +%s)
 
-run() { # QEMU_CPU EXPECTED_ENGINE
-  local t0=$(date +%s)
-  QEMU_CPU="$1" DJL_OFFLINE=true "$JAVA" -Xmx1g -XX:TieredStopAtLevel=1 \
+jvm() { # QEMU_CPU MAIN ARGS...
+  local cpu="$1"; shift
+  QEMU_CPU="$cpu" DJL_OFFLINE=true "$JAVA" -Xmx1g -XX:TieredStopAtLevel=1 \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
     -Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error \
     -Dorg.slf4j.simpleLogger.log.ai.djl.onnxruntime.engine.OrtEngine=error \
-    -cp "$CP" org.attnzoo.cli.PlatformSmoke aarch64 "$2" "$ARM/work"
+    -cp "$CP" "$@"
+}
+smoke() { # QEMU_CPU EXPECTED_ENGINE
+  local t0=$(date +%s)
+  jvm "$1" org.attnzoo.cli.PlatformSmoke aarch64 "$2" "$W"
   echo "arm64_smoke: QEMU_CPU=$1 passed in $(($(date +%s) - t0)) s"
 }
-rm -rf "$ARM/work"
-run neoverse-n1 PyTorch
-run cortex-a72 OnnxRuntime
+W="$ARM/work"
+rm -rf "$W"
+smoke neoverse-n1 PyTorch
+smoke cortex-a72 OnnxRuntime
+# The user's path on ARMv8.0: `attnzoo run --engine pytorch` switches to ONNX Runtime, no SIGILL.
+T0=$(date +%s)
+jvm cortex-a72 org.attnzoo.cli.AttnZooCli run --variant vit_micro_patch4_32 --engine pytorch \
+  --weights "$W/vit_micro_patch4_32.onnx" --input "$W/input_b2.npy" --output "$W/cli_b2.npy"
+[ -s "$W/cli_b2.npy" ] || { echo "arm64_smoke: attnzoo run wrote nothing" >&2; exit 1; }
+echo "arm64_smoke: QEMU_CPU=cortex-a72 attnzoo run passed in $(($(date +%s) - T0)) s"
 echo "arm64_smoke: OK (setup $((BUILT - START)) s, emulated runs $(($(date +%s) - BUILT)) s)"

@@ -72,6 +72,7 @@ public final class PlatformSmoke {
             float[] pt = run(model, v, x, b);
             float[] rt = run(ort, v, x, b);
             save(dir.resolve("pytorch_b" + b + ".npy"), pt, b);
+            save(dir.resolve("input_b" + b + ".npy"), x, b, v.config().inputShape(b));
             compare("PyTorch vs ONNX Runtime", b, pt, rt);
           }
         }
@@ -113,9 +114,13 @@ public final class PlatformSmoke {
   }
 
   private static void save(Path file, float[] values, int batch) throws Exception {
+    save(file, values, batch, new Shape(batch, values.length / batch));
+  }
+
+  private static void save(Path file, float[] values, int batch, Shape shape) throws Exception {
     ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     b.asFloatBuffer().put(values);
-    Npy.write(new Tensor(DataType.FLOAT32, new Shape(batch, values.length / batch), b), file);
+    Npy.write(new Tensor(DataType.FLOAT32, shape, b), file);
   }
 
   private static void compare(String what, int batch, float[] a, float[] b) {

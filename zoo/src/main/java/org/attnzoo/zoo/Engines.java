@@ -69,6 +69,13 @@ public final class Engines {
   }
 
   /**
+   * @return true where DJL's PyTorch library cannot run: an aarch64 CPU without ARMv8.1 atomics
+   */
+  public static boolean pyTorchUnsupportedHere() {
+    return lacksArmAtomics(Platforms.current(), cpuInfo());
+  }
+
+  /**
    * @param platform a DJL platform such as {@code linux-aarch64}
    * @param cpuInfo the content of {@code /proc/cpuinfo}
    * @return true on a Linux aarch64 CPU whose feature list lacks {@code atomics} (ARMv8.0)
