@@ -14,6 +14,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.PairList;
@@ -194,6 +196,32 @@ class OnnxExportTest {
             "onnx timm fixture vit_micro batch 8: max abs PyTorch vs ORT %.3g%n", err8);
         assertTrue(err8 < TOLERANCE, "batch 8 max abs " + err8);
       }
+    }
+  }
+
+  @Test
+  void criteriaLoadsTheExportOnOnnxRuntime() throws Exception {
+    Variant v = Variants.get("vit_micro_patch4_32");
+    Path onnx = tmp.resolve("criteria.onnx");
+    Shape shape = v.config().inputShape(8);
+    float[] x = random(shape.size(), 5);
+    float[] expected;
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      AttnZoo.exportOnnx(model, v, onnx);
+      expected = runPyTorch(model, x, shape);
+    }
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optGroupId(AttnZoo.GROUP_ID)
+            .optArtifactId(v.name())
+            .optEngine(Engines.ONNX_RUNTIME)
+            .optArgument("onnx", onnx.toString())
+            .build();
+    try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
+      assertEquals(Engines.ONNX_RUNTIME, model.getNDManager().getEngine().getEngineName());
+      double err = maxAbs(expected, runOrt(model, x, shape));
+      assertTrue(err < TOLERANCE, "max abs " + err);
     }
   }
 
