@@ -59,9 +59,11 @@ public final class OnnxExporter implements OnnxGraph {
   private final List<OnnxMl.NodeProto> nodes = new ArrayList<>();
   private final List<OnnxMl.TensorProto> initializers = new ArrayList<>();
   private final Deque<String> scope = new ArrayDeque<>();
+  private final boolean withWeights;
   private int counter;
 
-  private OnnxExporter(Block root) {
+  private OnnxExporter(Block root, boolean withWeights) {
+    this.withWeights = withWeights;
     for (Map.Entry<String, Parameter> e : ParameterPaths.of(root).entrySet()) {
       paramPaths.put(e.getValue(), e.getKey());
     }
@@ -119,7 +121,7 @@ public final class OnnxExporter implements OnnxGraph {
     if (!block.isInitialized()) {
       throw new IllegalStateException("initialize the block (and load its weights) before export");
     }
-    OnnxExporter g = new OnnxExporter(block);
+    OnnxExporter g = new OnnxExporter(block, true);
     String out = g.block(block, INPUT)[0];
     // Give the result the fixed name "output", whatever node produced it.
     g.nodes.add(
@@ -147,6 +149,19 @@ public final class OnnxExporter implements OnnxGraph {
         .setDocString("exported by attnzoo from the DJL block " + block.getClass().getName())
         .setGraph(graph)
         .build();
+  }
+
+  /**
+   * Builds the graph without copying any weights, to learn cheaply whether a model can be exported.
+   *
+   * @param block an initialised block
+   * @throws UnsupportedOperationException naming the first block class without ONNX support
+   */
+  public static void checkExportable(Block block) {
+    if (!block.isInitialized()) {
+      throw new IllegalStateException("initialize the block before checking its export");
+    }
+    new OnnxExporter(block, false).block(block, INPUT);
   }
 
   private static OnnxMl.ValueInfoProto valueInfo(String name, Shape shape) {
@@ -230,7 +245,7 @@ public final class OnnxExporter implements OnnxGraph {
           "ONNX export: parameter " + parameter.getName() + " is not part of the exported model");
     }
     String name = transposed ? path + ".T" : path;
-    if (!addedParams.add(name)) {
+    if (!addedParams.add(name) || !withWeights) {
       return name;
     }
     NDArray a = parameter.getArray();

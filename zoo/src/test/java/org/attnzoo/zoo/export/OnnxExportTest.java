@@ -199,6 +199,39 @@ class OnnxExportTest {
     }
   }
 
+  /**
+   * Registry-wide: every variant either exports (and the small ones match PyTorch on ONNX Runtime)
+   * or fails with the message naming the block class that lacks ONNX support.
+   */
+  @Test
+  void everyVariantExportsOrNamesTheBlockWithoutOnnxSupport() throws Exception {
+    java.util.List<String> exportable = new java.util.ArrayList<>();
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (Variant v : Variants.ALL) {
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        try {
+          OnnxExporter.checkExportable(model.getBlock());
+          exportable.add(v.name());
+          if (v.reference().params() < 1_000_000) {
+            assertOrtMatchesPyTorch(model, v);
+          }
+        } catch (UnsupportedOperationException e) {
+          String m = e.getMessage();
+          assertTrue(
+              m.startsWith("ONNX export: block class org.attnzoo.")
+                  && m.contains("OnnxExportable")
+                  && m.contains("docs/export.md"),
+              m);
+          missing.add(v.name() + " (" + m.split(" ")[4] + ")");
+        }
+      }
+    }
+    System.out.println("onnx exportable variants: " + exportable);
+    System.out.println("onnx variants without ONNX support yet: " + missing);
+    assertTrue(
+        exportable.contains("vit_micro_patch4_32") && exportable.contains("vit_base_patch16_224"));
+  }
+
   @Test
   void criteriaLoadsTheExportOnOnnxRuntime() throws Exception {
     Variant v = Variants.get("vit_micro_patch4_32");
