@@ -62,7 +62,8 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Variant v = Variants.get(variant);
     String eng = Engines.resolve(engine);
-    if (!Engines.isOnnxRuntime(eng) || !weights.toLowerCase().endsWith(".onnx")) {
+    if (!Engines.isOnnxRuntime(eng)
+        || !weights.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
       Platforms.requireBundledNatives(); // PyTorch runs the model or exports it on the fly
     }
     Device dev = Devices.resolve(device, eng);
