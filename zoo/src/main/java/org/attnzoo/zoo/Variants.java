@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.vit.VitConfig;
 
 /**
@@ -31,6 +32,17 @@ public final class Variants {
           .optMlpRatio(2)
           .build();
 
+  /** Swin's published figures: Liu et al., 2021, Table 1 (ImageNet-1k, 224px; FLOPs are MACs). */
+  private static final String SWIN_PAPER = "Liu et al. 2021, Table 1; params: timm 1.0.29";
+
+  private static final SwinConfig SWIN_MICRO =
+      SwinConfig.builder()
+          .setImage(32, 2, 4)
+          .setSize(16, List.of(2, 2, 2, 2), List.of(1, 2, 4, 8))
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
   /** Every variant, in display order. */
   public static final List<Variant> ALL =
       List.of(
@@ -50,10 +62,32 @@ public final class Variants {
               DataConfig.IMAGENET_INCEPTION,
               new Reference(86_567_656L, 17.58, 84.53, TIMM)),
           new Variant(
+              "swin_tiny_patch4_window7_224",
+              SwinConfig.builder().build(),
+              DataConfig.IMAGENET,
+              new Reference(28_288_354L, 4.5, 81.3, SWIN_PAPER)),
+          new Variant(
+              "swin_small_patch4_window7_224",
+              SwinConfig.builder().setSize(96, List.of(2, 2, 18, 2), List.of(3, 6, 12, 24)).build(),
+              DataConfig.IMAGENET,
+              new Reference(49_606_258L, 8.7, 83.0, SWIN_PAPER)),
+          new Variant(
+              "swin_base_patch4_window7_224",
+              SwinConfig.builder()
+                  .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
+                  .build(),
+              DataConfig.IMAGENET,
+              new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)),
+          new Variant(
               "vit_micro_patch4_32",
               VIT_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(139_978L, null, null, "attnzoo (training size)")),
+          new Variant(
+              "swin_micro_patch2_window4_32",
+              SWIN_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(574_872L, null, null, "attnzoo (training size); params: timm 1.0.29")),
           // Kernel-linear attention in the ViT backbone. Every mechanism has the parameters of
           // MHSA (q, k, v and output projections with biases), so the counts equal timm's ViT;
           // computed with timm 1.0.29 after swapping in the official modules' parameter layout.
@@ -108,7 +142,11 @@ public final class Variants {
         base + "_" + mechanism,
         config.toBuilder().optAttention(mechanism).build(),
         data,
-        new Reference(params, null, null, "timm 1.0.29 ViT with " + mechanism + " attention"));
+        new Reference(
+            params,
+            null,
+            null,
+            "attnzoo; params: timm 1.0.29 ViT with the official " + mechanism + " module"));
   }
 
   private static final Map<String, Variant> BY_NAME =
