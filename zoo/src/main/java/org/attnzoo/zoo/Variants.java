@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
+import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.vit.VitConfig;
 
 /**
@@ -21,6 +22,10 @@ public final class Variants {
 
   private static final String TIMM = "timm 1.0.29 / results-imagenet.csv";
 
+  private static final VitConfig VIT_TINY = VitConfig.builder().setSize(192, 12, 3).build();
+
+  private static final VitConfig VIT_SMALL = VitConfig.builder().setSize(384, 12, 6).build();
+
   private static final VitConfig VIT_MICRO =
       VitConfig.builder()
           .setImage(32, 4)
@@ -30,12 +35,22 @@ public final class Variants {
           .optMlpRatio(2)
           .build();
 
-  private static final String EDGENEXT =
-      "timm 1.0.29 (params; MACs at 256 and top-1 as quoted in timm's edgenext.py from Maaz et al."
-          + " 2022)";
+  /** Swin's published figures: Liu et al., 2021, Table 1 (ImageNet-1k, 224px; FLOPs are MACs). */
+  private static final String SWIN_PAPER = "Liu et al. 2021, Table 1; params: timm 1.0.29";
 
-  private static final String SWIFTFORMER =
-      "timm 1.0.29 (params); Shaker et al. ICCV 2023 and the official README (GMACs, top-1)";
+  private static final SwinConfig SWIN_MICRO =
+      SwinConfig.builder()
+          .setImage(32, 2, 4)
+          .setSize(16, List.of(2, 2, 2, 2), List.of(1, 2, 4, 8))
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
+  /** EdgeNeXt: GMACs at 256px and top-1 of Maaz et al. 2022, as quoted in timm's edgenext.py. */
+  private static final String EDGENEXT = "Maaz et al. 2022; params: timm 1.0.29";
+
+  /** SwiftFormer: GMACs and top-1 of Shaker et al., ICCV 2023 (official README). */
+  private static final String SWIFTFORMER = "Shaker et al. 2023; params: timm 1.0.29";
 
   private static EdgeNeXtConfig edgenext(List<Integer> depths, List<Integer> dims, int heads) {
     return EdgeNeXtConfig.builder()
@@ -67,12 +82,12 @@ public final class Variants {
       List.of(
           new Variant(
               "vit_tiny_patch16_224",
-              VitConfig.builder().setSize(192, 12, 3).build(),
+              VIT_TINY,
               DataConfig.IMAGENET_INCEPTION,
               new Reference(5_717_416L, 1.26, 75.45, TIMM)),
           new Variant(
               "vit_small_patch16_224",
-              VitConfig.builder().setSize(384, 12, 6).build(),
+              VIT_SMALL,
               DataConfig.IMAGENET_INCEPTION,
               new Reference(22_050_664L, 4.61, 81.40, TIMM)),
           new Variant(
@@ -81,10 +96,32 @@ public final class Variants {
               DataConfig.IMAGENET_INCEPTION,
               new Reference(86_567_656L, 17.58, 84.53, TIMM)),
           new Variant(
+              "swin_tiny_patch4_window7_224",
+              SwinConfig.builder().build(),
+              DataConfig.IMAGENET,
+              new Reference(28_288_354L, 4.5, 81.3, SWIN_PAPER)),
+          new Variant(
+              "swin_small_patch4_window7_224",
+              SwinConfig.builder().setSize(96, List.of(2, 2, 18, 2), List.of(3, 6, 12, 24)).build(),
+              DataConfig.IMAGENET,
+              new Reference(49_606_258L, 8.7, 83.0, SWIN_PAPER)),
+          new Variant(
+              "swin_base_patch4_window7_224",
+              SwinConfig.builder()
+                  .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
+                  .build(),
+              DataConfig.IMAGENET,
+              new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)),
+          new Variant(
               "vit_micro_patch4_32",
               VIT_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(139_978L, null, null, "attnzoo (training size)")),
+          new Variant(
+              "swin_micro_patch2_window4_32",
+              SWIN_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(574_872L, null, null, "attnzoo (training size); params: timm 1.0.29")),
           new Variant(
               "edgenext_xx_small",
               edgenext(List.of(2, 2, 6, 2), List.of(24, 48, 88, 168), 4),
@@ -109,7 +146,7 @@ public final class Variants {
               "edgenext_micro_64",
               EDGENEXT_MICRO,
               DataConfig.FASHION_MNIST,
-              new Reference(187_552L, null, null, "timm 1.0.29 (same configuration)")),
+              new Reference(187_552L, null, null, "attnzoo (training size); params: timm 1.0.29")),
           new Variant(
               "swiftformer_xs",
               swiftformer(List.of(3, 3, 6, 4), List.of(48, 56, 112, 220)),
@@ -134,7 +171,67 @@ public final class Variants {
               "swiftformer_micro_64",
               SWIFTFORMER_MICRO,
               DataConfig.FASHION_MNIST,
-              new Reference(112_932L, null, null, "timm 1.0.29 (same configuration)")));
+              new Reference(112_932L, null, null, "attnzoo (training size); params: timm 1.0.29")),
+          // Kernel-linear attention in the ViT backbone. Every mechanism has the parameters of
+          // MHSA (q, k, v and output projections with biases), so the counts equal timm's ViT;
+          // computed with timm 1.0.29 after swapping in the official modules' parameter layout.
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "elu", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "elu",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "elu", 139_978L),
+          linear(
+              "vit_tiny_patch16_224",
+              VIT_TINY,
+              DataConfig.IMAGENET_INCEPTION,
+              "cosformer",
+              5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "cosformer",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "cosformer", 139_978L),
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "hydra", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "hydra",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "hydra", 139_978L),
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "sima", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "sima",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "sima", 139_978L));
+
+  /**
+   * A ViT variant with its attention replaced: named {@code <base>_<mechanism>}, no published
+   * accuracy or MACs.
+   */
+  private static Variant linear(
+      String base, VitConfig config, DataConfig data, String mechanism, long params) {
+    return new Variant(
+        base + "_" + mechanism,
+        config.toBuilder().optAttention(mechanism).build(),
+        data,
+        new Reference(
+            params,
+            null,
+            null,
+            "attnzoo; params: timm 1.0.29 ViT with the official " + mechanism + " module"));
+  }
 
   private static final Map<String, Variant> BY_NAME =
       ALL.stream()
