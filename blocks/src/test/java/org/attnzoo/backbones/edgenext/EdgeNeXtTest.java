@@ -119,6 +119,21 @@ class EdgeNeXtTest {
   }
 
   @Test
+  void encodersRejectBadInput() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      var conv = new ConvEncoder(8, 3, 4.0, 1f, 0f);
+      conv.initialize(manager, DataType.FLOAT32, new Shape(1, 8, 4, 4));
+      BlockContract.rejects(manager, conv, new Shape(1, 6, 4, 4), "channels");
+      var sdta =
+          new SdtaEncoder(
+              AttentionSpec.of(16, 2), AttentionMechanisms.get("xca"), 2, 4.0, true, 1f, 0f);
+      sdta.initialize(manager, DataType.FLOAT32, new Shape(1, 16, 3, 3));
+      BlockContract.rejects(manager, sdta, new Shape(1, 8, 3, 3), "channels");
+      BlockContract.rejects(manager, sdta, new Shape(1, 9, 16), "rank-4");
+    }
+  }
+
+  @Test
   void configValidationNamesTheProblem() {
     var b = MICRO.toBuilder();
     var e = assertThrows(IllegalArgumentException.class, () -> b.optHeads(3, 3, 3, 3).build());

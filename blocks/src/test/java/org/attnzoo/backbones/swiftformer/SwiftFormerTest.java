@@ -89,6 +89,21 @@ class SwiftFormerTest {
   }
 
   @Test
+  void encodersRejectBadInput() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      var conv = new ConvEncoder(8, 32, 3, 0f, true);
+      conv.initialize(manager, DataType.FLOAT32, new Shape(2, 8, 4, 4));
+      BlockContract.rejects(manager, conv, new Shape(2, 6, 4, 4), "channels");
+      var encoder =
+          new SwiftFormerEncoder(
+              AttentionSpec.of(16, 1), AttentionMechanisms.get("additive"), 4.0, 0f, 0f, 1e-5f);
+      encoder.initialize(manager, DataType.FLOAT32, new Shape(2, 16, 3, 3));
+      BlockContract.rejects(manager, encoder, new Shape(2, 8, 3, 3), "channels");
+      BlockContract.rejects(manager, encoder, new Shape(2, 9, 16), "rank-4");
+    }
+  }
+
+  @Test
   void configValidationNamesTheProblem() {
     var e =
         assertThrows(
