@@ -26,7 +26,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.attention.CosFormerAttention;
+import org.attnzoo.attention.EluLinearAttention;
 import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.swin.PatchMerging;
+import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.BatchNorm;
@@ -230,6 +234,118 @@ class OnnxExportTest {
     System.out.println("onnx variants without ONNX support yet: " + missing);
     assertTrue(
         exportable.contains("vit_micro_patch4_32") && exportable.contains("vit_base_patch16_224"));
+    // Swin and every kernel-linear attention export; their small variants were checked on ORT.
+    for (String name :
+        new String[] {
+          "swin_micro_patch2_window4_32",
+          "swin_tiny_patch4_window7_224",
+          "vit_micro_patch4_32_elu",
+          "vit_micro_patch4_32_cosformer",
+          "vit_micro_patch4_32_hydra",
+          "vit_micro_patch4_32_sima",
+          "vit_tiny_patch16_224_hydra"
+        }) {
+      assertTrue(exportable.contains(name), name + " not exportable: " + missing);
+    }
+  }
+
+  @Test
+  void swinWithPaddedWindowsMatchesPyTorch() throws Exception {
+    // A 12x12 patch grid with 5x5 windows pads every block to 15x15 (stage 2: 6x6 to 10x10) and
+    // shifts by 2, so padding, cyclic shift and the shifted-window mask on the padded map all
+    // appear, unlike in swin_micro (whose resolutions are multiples of the window).
+    SwinConfig config =
+        SwinConfig.builder()
+            .setImage(24, 2, 5)
+            .setSize(16, java.util.List.of(2, 2), java.util.List.of(2, 4))
+            .optNumClasses(7)
+            .build();
+    Variant v =
+        new Variant(
+            "swin_test_padded",
+            config,
+            DataConfig.IMAGENET,
+            new Reference(0, null, null, "test configuration"));
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      assertOrtMatchesPyTorch(model, v);
+      OnnxMl.ModelProto proto =
+          OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+      Set<String> ops = new TreeSet<>();
+      proto.getGraph().getNodeList().forEach(n -> ops.add(n.getOpType()));
+      assertTrue(ops.contains("Pad") && !ops.contains("Roll"), ops.toString());
+    }
+  }
+
+  @Test
+  void swinGraphHasNoTensorAboveRank4AndOnlyOpset17Ops() throws Exception {
+    Variant v = Variants.get("swin_micro_patch2_window4_32");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      OnnxMl.ModelProto proto =
+          OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+      Set<String> ops = new TreeSet<>();
+      for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+        ops.add(n.getOpType());
+        if (n.getOpType().equals("Reshape")) {
+          // The target shape of every Reshape is an int64 initializer: its length is the rank.
+          String target = n.getInput(1);
+          proto.getGraph().getInitializerList().stream()
+              .filter(t -> t.getName().equals(target))
+              .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
+        }
+        if (n.getOpType().equals("Transpose")) {
+          long rank =
+              n.getAttributeList().stream()
+                  .filter(a -> a.getName().equals("perm"))
+                  .findFirst()
+                  .orElseThrow()
+                  .getIntsCount();
+          assertTrue(rank <= 4, n.getName() + " rank " + rank);
+        }
+      }
+      Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
+      allowed.add("Pad");
+      allowed.add("Sqrt");
+      assertTrue(allowed.containsAll(ops), "ops outside the portable set: " + ops);
+      assertTrue(ops.contains("Slice") && ops.contains("Concat") && !ops.contains("Roll"));
+    }
+  }
+
+  @Test
+  void patchMergingWithOddResolutionMatchesPyTorch() throws Exception {
+    PatchMerging merging = new PatchMerging(6, 12, 1e-5f);
+    try (Model model = Model.newInstance("pm", Device.cpu(), Engines.PYTORCH)) {
+      model.setBlock(merging);
+      Shape sample = new Shape(5, 7, 6);
+      merging.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
+      Path onnx = tmp.resolve("pm.onnx");
+      OnnxExporter.export(merging, sample, "pm", onnx);
+      try (Model ort = Model.newInstance("pm", Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, "pm", java.util.Map.of());
+        for (int batch : new int[] {1, 8}) {
+          Shape shape = new Shape(batch).addAll(sample);
+          float[] x = random(shape.size(), batch);
+          double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+          assertTrue(err < TOLERANCE, "PatchMerging batch " + batch + ": max abs " + err);
+        }
+      }
+    }
+  }
+
+  @Test
+  void causalLinearAttentionNamesTheCausalFormAsUnsupported() {
+    AttentionSpec spec = AttentionSpec.of(16, 2);
+    for (Block causal :
+        new Block[] {new EluLinearAttention(spec, true), new CosFormerAttention(spec, true)}) {
+      try (NDManager m = NDManager.newBaseManager()) {
+        causal.initialize(m, DataType.FLOAT32, new Shape(1, 4, 16));
+        var e =
+            assertThrows(
+                UnsupportedOperationException.class,
+                () -> OnnxExporter.toModel(causal, new Shape(4, 16), "x"));
+        assertTrue(
+            e.getMessage().contains("causal " + causal.getClass().getSimpleName()), e.getMessage());
+      }
+    }
   }
 
   @Test
