@@ -30,6 +30,7 @@ import org.attnzoo.attention.CosFormerAttention;
 import org.attnzoo.attention.EluLinearAttention;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.backbones.swin.PatchMerging;
+import org.attnzoo.backbones.swin.SwinBlock;
 import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitConfig;
@@ -42,6 +43,7 @@ import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.parity.Fixture;
 import org.attnzoo.zoo.weights.CheckpointMapper;
+import org.attnzoo.zoo.weights.SwinCheckpointMapper;
 import org.attnzoo.zoo.weights.WeightImporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -308,6 +310,57 @@ class OnnxExportTest {
       assertTrue(allowed.containsAll(ops), "ops outside the portable set: " + ops);
       assertTrue(ops.contains("Slice") && ops.contains("Concat") && !ops.contains("Roll"));
     }
+  }
+
+  /** Runs a timm fixture through the block's ONNX export on ORT; returns max abs vs timm f64. */
+  private double ortVsTimmFixture(String id, Block block) throws Exception {
+    Fixture fixture = Fixture.of(id);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray input = fixture.array(m, "input.npy");
+      block.initialize(m, DataType.FLOAT32, input.getShape());
+      WeightImporter.load(block, fixture.weights(), SwinCheckpointMapper.INSTANCE);
+      Shape sample = input.getShape().slice(1);
+      Path onnx = tmp.resolve(id.replace('/', '_') + ".onnx");
+      OnnxExporter.export(block, sample, "fixture", onnx);
+      double[] expected = fixture.expected(m).toDoubleArray();
+      try (Model ort = Model.newInstance("fixture", Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, "fixture", java.util.Map.of());
+        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
+        assertEquals(expected.length, out.length);
+        double err = 0;
+        for (int i = 0; i < out.length; i++) {
+          err = Math.max(err, Math.abs(out[i] - expected[i]));
+        }
+        System.out.printf("onnx timm fixture %s: max abs ORT vs timm f64 %.3g%n", id, err);
+        return err;
+      }
+    }
+  }
+
+  @Test
+  void swinTimmFixturesWithPaddingRunInOrtWithinTolerance() throws Exception {
+    // blocks/swin_block_pad: timm SwinTransformerBlock(dim=16, input_resolution=(6, 10),
+    // num_heads=2, window_size=4, shift_size=2), padded to 8x12 after the shift.
+    assertTrue(
+        ortVsTimmFixture(
+                "blocks/swin_block_pad",
+                new SwinBlock(AttentionSpec.of(16, 2), 6, 10, 4, 2, 4.0, 0f, SwinConfig.NORM_EPS))
+            < Fixture.TOLERANCE);
+    // blocks/swin_patch_merging_odd: timm PatchMerging(dim=16) on a 5x7 map.
+    assertTrue(
+        ortVsTimmFixture(
+                "blocks/swin_patch_merging_odd", new PatchMerging(16, 32, SwinConfig.NORM_EPS))
+            < Fixture.TOLERANCE);
+    // models/swin_micro_window3_pad: timm swin_tiny_patch4_window7_224(img_size=64, patch_size=4,
+    // window_size=3, embed_dim=16, depths=(2, 2, 2, 2), num_heads=(1, 2, 4, 8), num_classes=10).
+    SwinConfig config =
+        SwinConfig.builder()
+            .setImage(64, 4, 3)
+            .setSize(16, java.util.List.of(2, 2, 2, 2), java.util.List.of(1, 2, 4, 8))
+            .optNumClasses(10)
+            .build();
+    assertTrue(
+        ortVsTimmFixture("models/swin_micro_window3_pad", config.newBlock()) < Fixture.TOLERANCE);
   }
 
   @Test
