@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
 
 /**
@@ -27,12 +28,14 @@ public final class Variants {
           .optMlpRatio(2)
           .build();
 
+  private static final VitConfig VIT_TINY = VitConfig.builder().setSize(192, 12, 3).build();
+
   /** Every variant, in display order. */
   public static final List<Variant> ALL =
       List.of(
           new Variant(
               "vit_tiny_patch16_224",
-              VitConfig.builder().setSize(192, 12, 3).build(),
+              VIT_TINY,
               DataConfig.IMAGENET_INCEPTION,
               new Reference(5_717_416L, 1.26, 75.45, TIMM)),
           new Variant(
@@ -49,7 +52,23 @@ public final class Variants {
               "vit_micro_patch4_32",
               VIT_MICRO,
               DataConfig.FASHION_MNIST,
-              new Reference(139_978L, null, null, "attnzoo (training size)")));
+              new Reference(139_978L, null, null, "attnzoo (training size)")),
+          // ToSA (Singh et al., CVPRW 2024): selective layers 1, 3, ..., 11 keep 70% of the patch
+          // tokens. No published checkpoint or exact figures: parameters = the dense ViT's (timm)
+          // + 6 selectors of 2 x (3 x 3 x 3 + 3) = 60.
+          new Variant(
+              "vit_tiny_patch16_224_tosa",
+              VIT_TINY.toBuilder().optLayers(TosaLayers.alternate(12, 0.7)).build(),
+              DataConfig.IMAGENET_INCEPTION,
+              new Reference(
+                  5_717_416L + 6 * 60, null, null, "timm vit_tiny_patch16_224 + ToSA selectors")),
+          // Training size: selective layers 1 and 3 keep 50%; 2 selectors of 2 x (4 x 4 x 3 + 4).
+          new Variant(
+              "vit_micro_patch4_32_tosa",
+              VIT_MICRO.toBuilder().optLayers(TosaLayers.alternate(4, 0.5)).build(),
+              DataConfig.FASHION_MNIST,
+              new Reference(
+                  139_978L + 2 * 104, null, null, "attnzoo (training size) + ToSA selectors")));
 
   private static final Map<String, Variant> BY_NAME =
       ALL.stream()
