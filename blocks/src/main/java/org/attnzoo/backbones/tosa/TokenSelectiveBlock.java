@@ -84,8 +84,8 @@ public class TokenSelectiveBlock extends VitBlock {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     check(inputs.getShapes());
     NDArray x = inputs.get(0);
-    NDArray logProbs = selector.forward(ps, new NDList(inputs.get(1)), training).singletonOrThrow();
-    NDArray importance = TokenSelector.importance(logProbs);
+    NDArray predicted = selector.predictLogits(ps, inputs.get(1), training);
+    NDArray importance = TokenSelector.importanceFromLogits(predicted);
     NDArray keep = selector.select(importance);
     return new NDList(forwardSelected(ps, x, keep, training ? importance : null, training));
   }

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
-import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.nn.Checks;
@@ -24,10 +24,11 @@ import org.attnzoo.nn.Checks;
  * attnzoo chooses (documented in docs/tosa.md):
  *
  * <ul>
- *   <li>each query row of the map is one 1-D signal along the key axis, with the heads as channels:
- *       {@code [B, h, N, N] -> [B * N, h, N]}; the output has {@code h} channels again, so the
- *       selector predicts one attention distribution per head and query, and the log-softmax runs
- *       over the keys, like the attention softmax it imitates;
+ *   <li>each query row of the map is one 1-D signal along the key axis, with the heads as channels
+ *       (implemented as {@code 1 x k} 2-D convolutions on {@code [B, h, N, N]}, weights {@code
+ *       [out, in, 1, k]}); the output has {@code h} channels again, so the selector predicts one
+ *       attention distribution per head and query, and the log-softmax runs over the keys, like the
+ *       attention softmax it imitates;
  *   <li>kernel size {@code kernelSize} (default 3) with "same" padding, hidden channels {@code
  *       hidden} (default: the number of heads), both convolutions with bias.
  * </ul>
@@ -45,8 +46,8 @@ public class TokenSelector extends AbstractBlock {
   private final int hidden;
   private final double keepRatio;
   private final int prefixTokens;
-  private final Conv1d conv1;
-  private final Conv1d conv2;
+  private final Conv2d conv1;
+  private final Conv2d conv2;
 
   /**
    * @param numHeads attention heads of the layer whose maps are read (input and output channels)
@@ -72,11 +73,13 @@ public class TokenSelector extends AbstractBlock {
     conv2 = addChildBlock("conv2", conv(numHeads, kernelSize));
   }
 
-  private static Conv1d conv(int filters, int kernelSize) {
-    return Conv1d.builder()
+  private static Conv2d conv(int filters, int kernelSize) {
+    // A 1 x k kernel over [B, h, N, N] is the 1-D convolution along the keys of every query row,
+    // without copying the map into a [B * N, h, N] layout first.
+    return Conv2d.builder()
         .setFilters(filters)
-        .setKernelShape(new Shape(kernelSize))
-        .optPadding(new Shape(kernelSize / 2))
+        .setKernelShape(new Shape(1, kernelSize))
+        .optPadding(new Shape(0, kernelSize / 2))
         .build();
   }
 
@@ -140,16 +143,21 @@ public class TokenSelector extends AbstractBlock {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray logits = inputs.singletonOrThrow();
-    check(logits.getShape());
-    long b = logits.getShape().get(0);
-    long n = logits.getShape().get(2);
-    // One signal per (sample, query) row: heads are channels, keys the 1-D axis.
-    NDArray rows = logits.transpose(0, 2, 1, 3).reshape(b * n, numHeads, n);
-    NDArray y = conv1.forward(ps, new NDList(rows), training).singletonOrThrow();
-    y = conv2.forward(ps, new NDList(Activation.relu(y)), training).singletonOrThrow();
-    y = y.reshape(b, n, numHeads, n).transpose(0, 2, 1, 3);
-    return new NDList(y.logSoftmax(-1));
+    return new NDList(predictLogits(ps, inputs.singletonOrThrow(), training).logSoftmax(-1));
+  }
+
+  /**
+   * The selector's prediction before the log-softmax: {@code conv2(relu(conv1(A)))}.
+   *
+   * @param ps the parameter store
+   * @param attentionLogits the previous layer's attention logits {@code [B, h, N, N]}
+   * @param training whether in training mode
+   * @return predicted attention logits of the next layer {@code [B, h, N, N]}
+   */
+  public NDArray predictLogits(ParameterStore ps, NDArray attentionLogits, boolean training) {
+    check(attentionLogits.getShape());
+    NDArray y = conv1.forward(ps, new NDList(attentionLogits), training).singletonOrThrow();
+    return conv2.forward(ps, new NDList(Activation.relu(y)), training).singletonOrThrow();
   }
 
   /**
@@ -161,6 +169,17 @@ public class TokenSelector extends AbstractBlock {
    */
   public static NDArray importance(NDArray logProbs) {
     return logProbs.exp().sum(new int[] {1, 2});
+  }
+
+  /**
+   * {@link #importance} from {@link #predictLogits}' output, with one softmax instead of a
+   * log-softmax and an exp.
+   *
+   * @param predictedLogits {@code [B, h, N, N]}
+   * @return {@code [B, N]}
+   */
+  public static NDArray importanceFromLogits(NDArray predictedLogits) {
+    return predictedLogits.softmax(-1).sum(new int[] {1, 2});
   }
 
   /**
@@ -194,10 +213,9 @@ public class TokenSelector extends AbstractBlock {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    long rows = shapes[0].get(0) * shapes[0].get(2);
-    long n = shapes[0].get(3);
-    conv1.initialize(manager, dataType, new Shape(rows, numHeads, n));
-    conv2.initialize(manager, dataType, new Shape(rows, hidden, n));
+    Shape in = shapes[0];
+    conv1.initialize(manager, dataType, in);
+    conv2.initialize(manager, dataType, new Shape(in.get(0), hidden, in.get(2), in.get(3)));
   }
 
   /**

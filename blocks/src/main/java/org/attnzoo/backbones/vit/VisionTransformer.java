@@ -26,7 +26,8 @@ import org.attnzoo.nn.PatchEmbed;
 /**
  * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
  * embedding, optional class token, learned position embedding, pre-norm layers whose token mixer is
- * chosen by {@link VitConfig#attention()}, final norm, pooling and a linear head.
+ * chosen by {@link VitConfig#attention()} (and which {@link VitConfig#layers()} may replace, e.g.
+ * by ToSA's token-selective layers), final norm, pooling and a linear head.
  *
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
  * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
