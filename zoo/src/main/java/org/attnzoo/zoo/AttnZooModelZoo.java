@@ -94,7 +94,8 @@ public class AttnZooModelZoo extends ModelZoo {
         throw new ModelNotFoundException("variant " + variant.name() + " is not " + wanted);
       }
       Translator<I, O> translator = translator(criteria);
-      Map<String, Object> args = criteria.getArguments();
+      Map<String, Object> args =
+          criteria.getArguments() == null ? Map.of() : criteria.getArguments();
       Object weights = args.get("weights");
       boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();

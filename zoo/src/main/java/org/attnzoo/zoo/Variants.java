@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
 
@@ -30,6 +31,17 @@ public final class Variants {
 
   private static final VitConfig VIT_TINY = VitConfig.builder().setSize(192, 12, 3).build();
 
+  /** Swin's published figures: Liu et al., 2021, Table 1 (ImageNet-1k, 224px; FLOPs are MACs). */
+  private static final String SWIN_PAPER = "Liu et al. 2021, Table 1; params: timm 1.0.29";
+
+  private static final SwinConfig SWIN_MICRO =
+      SwinConfig.builder()
+          .setImage(32, 2, 4)
+          .setSize(16, List.of(2, 2, 2, 2), List.of(1, 2, 4, 8))
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
   /** Every variant, in display order. */
   public static final List<Variant> ALL =
       List.of(
@@ -49,10 +61,32 @@ public final class Variants {
               DataConfig.IMAGENET_INCEPTION,
               new Reference(86_567_656L, 17.58, 84.53, TIMM)),
           new Variant(
+              "swin_tiny_patch4_window7_224",
+              SwinConfig.builder().build(),
+              DataConfig.IMAGENET,
+              new Reference(28_288_354L, 4.5, 81.3, SWIN_PAPER)),
+          new Variant(
+              "swin_small_patch4_window7_224",
+              SwinConfig.builder().setSize(96, List.of(2, 2, 18, 2), List.of(3, 6, 12, 24)).build(),
+              DataConfig.IMAGENET,
+              new Reference(49_606_258L, 8.7, 83.0, SWIN_PAPER)),
+          new Variant(
+              "swin_base_patch4_window7_224",
+              SwinConfig.builder()
+                  .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
+                  .build(),
+              DataConfig.IMAGENET,
+              new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)),
+          new Variant(
               "vit_micro_patch4_32",
               VIT_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(139_978L, null, null, "attnzoo (training size)")),
+          new Variant(
+              "swin_micro_patch2_window4_32",
+              SWIN_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(574_872L, null, null, "attnzoo (training size); params: timm 1.0.29")),
           // ToSA (Singh et al., CVPRW 2024): selective layers 1, 3, ..., 11 keep 70% of the patch
           // tokens. No published checkpoint or exact figures: parameters = the dense ViT's (timm)
           // + 6 selectors of 2 x (3 x 3 x 3 + 3) = 60.
