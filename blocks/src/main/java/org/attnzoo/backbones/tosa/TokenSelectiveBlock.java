@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitLayerArgs;
 import org.attnzoo.nn.Checks;
@@ -66,7 +67,7 @@ public class TokenSelectiveBlock extends VitBlock {
               + " logits [B, heads, N, N]), got "
               + in.length
               + " with shapes "
-              + java.util.Arrays.toString(in));
+              + Arrays.toString(in));
     }
     Checks.rank("TokenSelectiveBlock", in[0], 3, "[B, N, C]");
     Checks.size("TokenSelectiveBlock", in[0], 2, dim, "channels");

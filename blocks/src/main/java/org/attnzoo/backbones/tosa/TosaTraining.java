@@ -3,6 +3,7 @@ package org.attnzoo.backbones.tosa;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -149,7 +150,7 @@ public final class TosaTraining {
       float selectorWeight) {
     NDArray logits = tosa.forward(ps, new NDList(images), true).singletonOrThrow();
     NDArray logQ = logits.logSoftmax(1);
-    NDArray index = labels.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(-1, 1);
+    NDArray index = labels.toType(DataType.INT64, false).reshape(-1, 1);
     NDArray loss = logQ.gather(index, 1).neg().mean();
     if (distillWeight > 0) {
       NDArray t = teacher.forward(ps, new NDList(images), false).singletonOrThrow().stopGradient();

@@ -11,8 +11,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import java.util.List;
 import org.attnzoo.testing.BlockContract;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -74,10 +76,10 @@ class TokenSelectorTest {
   @ValueSource(doubles = {0.0, -0.25, 1.5, Double.NaN})
   void rejectsBadKeepRatios(double keepRatio) {
     for (var attempt :
-        new org.junit.jupiter.api.function.Executable[] {
+        new Executable[] {
           () -> new TokenSelector(2, 2, 3, keepRatio, 1),
           () -> TosaLayers.alternate(4, keepRatio),
-          () -> new TosaLayers(keepRatio, java.util.List.of(1), 0, 3)
+          () -> new TosaLayers(keepRatio, List.of(1), 0, 3)
         }) {
       var e = assertThrows(IllegalArgumentException.class, attempt);
       assertTrue(e.getMessage().contains("keepRatio must be in (0, 1]"), e.getMessage());
