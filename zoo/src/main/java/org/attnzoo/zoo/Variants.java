@@ -20,6 +20,10 @@ public final class Variants {
 
   private static final String TIMM = "timm 1.0.29 / results-imagenet.csv";
 
+  private static final VitConfig VIT_TINY = VitConfig.builder().setSize(192, 12, 3).build();
+
+  private static final VitConfig VIT_SMALL = VitConfig.builder().setSize(384, 12, 6).build();
+
   private static final VitConfig VIT_MICRO =
       VitConfig.builder()
           .setImage(32, 4)
@@ -28,8 +32,6 @@ public final class Variants {
           .optNumClasses(10)
           .optMlpRatio(2)
           .build();
-
-  private static final VitConfig VIT_TINY = VitConfig.builder().setSize(192, 12, 3).build();
 
   /** Swin's published figures: Liu et al., 2021, Table 1 (ImageNet-1k, 224px; FLOPs are MACs). */
   private static final String SWIN_PAPER = "Liu et al. 2021, Table 1; params: timm 1.0.29";
@@ -52,7 +54,7 @@ public final class Variants {
               new Reference(5_717_416L, 1.26, 75.45, TIMM)),
           new Variant(
               "vit_small_patch16_224",
-              VitConfig.builder().setSize(384, 12, 6).build(),
+              VIT_SMALL,
               DataConfig.IMAGENET_INCEPTION,
               new Reference(22_050_664L, 4.61, 81.40, TIMM)),
           new Variant(
@@ -87,6 +89,49 @@ public final class Variants {
               SWIN_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(574_872L, null, null, "attnzoo (training size); params: timm 1.0.29")),
+          // Kernel-linear attention in the ViT backbone. Every mechanism has the parameters of
+          // MHSA (q, k, v and output projections with biases), so the counts equal timm's ViT;
+          // computed with timm 1.0.29 after swapping in the official modules' parameter layout.
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "elu", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "elu",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "elu", 139_978L),
+          linear(
+              "vit_tiny_patch16_224",
+              VIT_TINY,
+              DataConfig.IMAGENET_INCEPTION,
+              "cosformer",
+              5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "cosformer",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "cosformer", 139_978L),
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "hydra", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "hydra",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "hydra", 139_978L),
+          linear(
+              "vit_tiny_patch16_224", VIT_TINY, DataConfig.IMAGENET_INCEPTION, "sima", 5_717_416L),
+          linear(
+              "vit_small_patch16_224",
+              VIT_SMALL,
+              DataConfig.IMAGENET_INCEPTION,
+              "sima",
+              22_050_664L),
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "sima", 139_978L),
           // ToSA (Singh et al., CVPRW 2024): selective layers 1, 3, ..., 11 keep 70% of the patch
           // tokens. No published checkpoint or exact figures: parameters = the dense ViT's (timm)
           // + 6 selectors of 2 x (3 x 3 x 3 + 3) = 60.
@@ -103,6 +148,23 @@ public final class Variants {
               DataConfig.FASHION_MNIST,
               new Reference(
                   139_978L + 2 * 104, null, null, "attnzoo (training size) + ToSA selectors")));
+
+  /**
+   * A ViT variant with its attention replaced: named {@code <base>_<mechanism>}, no published
+   * accuracy or MACs.
+   */
+  private static Variant linear(
+      String base, VitConfig config, DataConfig data, String mechanism, long params) {
+    return new Variant(
+        base + "_" + mechanism,
+        config.toBuilder().optAttention(mechanism).build(),
+        data,
+        new Reference(
+            params,
+            null,
+            null,
+            "attnzoo; params: timm 1.0.29 ViT with the official " + mechanism + " module"));
+  }
 
   private static final Map<String, Variant> BY_NAME =
       ALL.stream()

@@ -7,6 +7,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionWithLogits;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitLayerArgs;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -47,6 +48,16 @@ public class AttentionPassingBlock extends VitBlock {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     return forwardWithAttentionLogits(ps, inputs.singletonOrThrow(), training);
+  }
+
+  /**
+   * Not exported yet (the attention logits it passes on feed ToSA's token selection).
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    throw TokenSelectiveBlock.onnxUnsupported(this);
   }
 
   @Override

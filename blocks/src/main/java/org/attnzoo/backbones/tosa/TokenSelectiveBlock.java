@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 import java.util.Arrays;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitLayerArgs;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -131,6 +132,29 @@ public class TokenSelectiveBlock extends VitBlock {
     for (Block child : getChildren().values()) {
       child.initialize(manager, dataType, child == selector ? shapes[1] : shapes[0]);
     }
+  }
+
+  /**
+   * Not exported yet: the inherited dense export would silently drop the token selection.
+   *
+   * @throws UnsupportedOperationException always
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    throw onnxUnsupported(this);
+  }
+
+  /**
+   * @param block a ToSA block
+   * @return the exporter's "no ONNX support" error for it
+   */
+  static UnsupportedOperationException onnxUnsupported(Block block) {
+    return new UnsupportedOperationException(
+        "ONNX export: block class "
+            + block.getClass().getName()
+            + " has no ONNX support: ToSA's token selection (TopK, GatherElements,"
+            + " ScatterElements) is not exported yet. Implement org.attnzoo.export.OnnxExportable"
+            + " on it (see docs/export.md, 'Adding ONNX support to a block').");
   }
 
   /**
