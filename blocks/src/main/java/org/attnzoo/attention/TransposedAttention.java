@@ -12,6 +12,8 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -22,7 +24,7 @@ import org.attnzoo.nn.Checks;
  * tokens N. Input and output {@code [B, N, C]}; parameter {@code temperature} has timm's shape
  * {@code [heads, 1, 1]}.
  */
-public class TransposedAttention extends AbstractBlock {
+public class TransposedAttention extends AbstractBlock implements OnnxExportable {
 
   private static final double NORMALIZE_EPS = 1e-12;
 
@@ -98,5 +100,44 @@ public class TransposedAttention extends AbstractBlock {
     attnDrop.initialize(manager, dataType, new Shape(in.get(0), numHeads, headDim, headDim));
     proj.initialize(manager, dataType, in);
     projDrop.initialize(manager, dataType, in);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String fused = g.apply(qkv, inputs[0]);
+    // Split q | k | v before forming heads so that no tensor exceeds rank 4.
+    String[] parts =
+        g.node(
+            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    String[] heads = new String[3];
+    for (int i = 0; i < 3; i++) {
+      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
+      // [B, N, h, d] -> [B, h, d, N]: channels become the attended axis.
+      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
+    }
+    String q = normalize(g, heads[0]);
+    String kT =
+        g.op(
+            "Transpose",
+            new String[] {normalize(g, heads[1])},
+            OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String logits = g.op("Mul", g.op("MatMul", q, kT), g.param(temperature));
+    String attn = g.op("Softmax", new String[] {logits}, OnnxGraph.Attr.of("axis", -1L));
+    attn = g.apply(attnDrop, attn);
+    String out = g.op("MatMul", attn, heads[2]);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(proj, out))};
+  }
+
+  /** {@code F.normalize}: x / max(||x||_2, eps) over the last axis. */
+  private static String normalize(OnnxGraph g, String x) {
+    String norm =
+        g.op(
+            "ReduceL2",
+            new String[] {x},
+            OnnxGraph.Attr.ints("axes", -1),
+            OnnxGraph.Attr.of("keepdims", 1L));
+    return g.op("Div", x, g.op("Max", norm, g.scalar((float) NORMALIZE_EPS)));
   }
 }

@@ -8,12 +8,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Layer normalisation of each pixel over its channels for a channels-first map {@code [B, C, H,
  * W]}, as timm's {@code LayerNorm2d}; parameters {@code weight} and {@code bias} of size C.
  */
-public class LayerNorm2d extends AbstractBlock {
+public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
 
   private final long channels;
   private final float eps;
@@ -71,5 +73,19 @@ public class LayerNorm2d extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
     return new Shape[] {inputShapes[0]};
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.op("Transpose", new String[] {inputs[0]}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
+    x =
+        g.op(
+            "LayerNormalization",
+            new String[] {x, g.param(weight), g.param(bias)},
+            OnnxGraph.Attr.of("axis", -1L),
+            OnnxGraph.Attr.of("epsilon", eps));
+    return new String[] {
+      g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2))
+    };
   }
 }

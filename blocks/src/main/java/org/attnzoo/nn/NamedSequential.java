@@ -8,6 +8,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Blocks applied one after another, each under a name the caller chooses: the counterpart of {@code
@@ -15,7 +17,7 @@ import ai.djl.util.PairList;
  * DJL's {@code SequentialBlock} names children after their class, which would not give the
  * reference's state-dict keys.
  */
-public class NamedSequential extends AbstractBlock {
+public class NamedSequential extends AbstractBlock implements OnnxExportable {
 
   /** An empty sequence; add children with {@link #add}. */
   public NamedSequential() {}
@@ -58,5 +60,14 @@ public class NamedSequential extends AbstractBlock {
       child.initialize(manager, dataType, current);
       current = child.getOutputShapes(current);
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String[] x = inputs;
+    for (Block child : getChildren().values()) {
+      x = g.block(child, x);
+    }
+    return x;
   }
 }

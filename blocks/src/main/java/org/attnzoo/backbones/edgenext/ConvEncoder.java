@@ -11,6 +11,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
 import org.attnzoo.nn.LayerNorm;
@@ -22,7 +24,7 @@ import org.attnzoo.nn.Mlp;
  * {@code mlp} and the layer scale {@code gamma}, added to the input. Input and output {@code [B, C,
  * H, W]}.
  */
-public class ConvEncoder extends AbstractBlock {
+public class ConvEncoder extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -108,5 +110,17 @@ public class ConvEncoder extends AbstractBlock {
     norm.initialize(manager, dataType, channelsLast);
     mlp.initialize(manager, dataType, channelsLast);
     dropPath.initialize(manager, dataType, s);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String y = g.apply(convDw, inputs[0]);
+    y = g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
+    y = g.apply(mlp, g.apply(norm, y));
+    if (gamma != null) {
+      y = g.op("Mul", y, g.param(gamma));
+    }
+    y = g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2));
+    return new String[] {g.op("Add", inputs[0], g.apply(dropPath, y))};
   }
 }

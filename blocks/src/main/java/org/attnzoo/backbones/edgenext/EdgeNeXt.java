@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
@@ -27,7 +29,7 @@ import org.attnzoo.nn.NamedSequential;
  * <p>Input {@code [B, C, H, W]} with H, W at least the total stride; output logits {@code [B,
  * numClasses]}, or the pooled, normalised features when {@code numClasses == 0}.
  */
-public class EdgeNeXt extends AbstractBlock {
+public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -149,5 +151,14 @@ public class EdgeNeXt extends AbstractBlock {
    */
   public List<EdgeNeXtStage> getStages() {
     return stages;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(stem, inputs[0]);
+    for (EdgeNeXtStage stage : stages) {
+      x = g.apply(stage, x);
+    }
+    return new String[] {g.apply(head, x)};
   }
 }

@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
@@ -23,7 +25,7 @@ import org.attnzoo.nn.NamedSequential;
  * (LayerNorm2d {@code 0}, 2x2 stride-2 convolution {@code 1}), then {@code blocks.0 ..}:
  * convolution encoders followed by {@code numGlobalBlocks} SDTA encoders at the end of the stage.
  */
-public class EdgeNeXtStage extends AbstractBlock {
+public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -139,5 +141,14 @@ public class EdgeNeXtStage extends AbstractBlock {
    */
   public List<Block> getBlocks() {
     return blocks;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(downsample, inputs[0]);
+    for (Block block : blocks) {
+      x = g.apply(block, x);
+    }
+    return new String[] {x};
   }
 }

@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 
@@ -19,7 +21,7 @@ import org.attnzoo.nn.LayerNorm;
  * {@code [B, C, H, W]}; output logits {@code [B, numClasses]}, or the normalised pooled features
  * {@code [B, C]} when {@code numClasses == 0}.
  */
-public class PoolNormHead extends AbstractBlock {
+public class PoolNormHead extends AbstractBlock implements OnnxExportable {
 
   private final long channels;
   private final int numClasses;
@@ -73,5 +75,16 @@ public class PoolNormHead extends AbstractBlock {
     if (fc != null) {
       fc.initialize(manager, dataType, pooled);
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String pooled =
+        g.op(
+            "ReduceMean",
+            new String[] {inputs[0]},
+            OnnxGraph.Attr.ints("axes", 2, 3),
+            OnnxGraph.Attr.of("keepdims", 0L));
+    return new String[] {g.apply(fc, g.apply(drop, g.apply(norm, pooled)))};
   }
 }

@@ -9,6 +9,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -20,7 +22,7 @@ import org.attnzoo.nn.Checks;
  * <p>Input: the feature map {@code [B, C, H, W]} (only its batch and spatial sizes are used).
  * Output: the encoding {@code [B, dim, H, W]}.
  */
-public class PositionalEncodingFourier extends AbstractBlock {
+public class PositionalEncodingFourier extends AbstractBlock implements OnnxExportable {
 
   static final int HIDDEN = 32;
   private static final double TEMPERATURE = 10000.0;
@@ -52,6 +54,11 @@ public class PositionalEncodingFourier extends AbstractBlock {
    * @return the features, float32
    */
   static NDArray fourierFeatures(NDManager manager, int h, int w) {
+    return manager.create(features(h, w), new Shape(1, 2 * HIDDEN, h, w));
+  }
+
+  /** The {@code [2 HIDDEN, h, w]} sine/cosine features, flattened. */
+  private static float[] features(int h, int w) {
     float[] out = new float[2 * HIDDEN * h * w];
     double scale = 2 * Math.PI;
     for (int k = 0; k < HIDDEN; k++) {
@@ -66,7 +73,7 @@ public class PositionalEncodingFourier extends AbstractBlock {
         }
       }
     }
-    return manager.create(out, new Shape(1, 2 * HIDDEN, h, w));
+    return out;
   }
 
   private static void check(Shape in) {
@@ -99,5 +106,45 @@ public class PositionalEncodingFourier extends AbstractBlock {
     check(shapes[0]);
     tokenProjection.initialize(
         manager, dataType, new Shape(1, 2 * HIDDEN, shapes[0].get(2), shapes[0].get(3)));
+  }
+
+  /**
+   * The encoding depends only on the (static) map size, so it is exported as one constant: the 1x1
+   * projection of the Fourier features, computed here from the current weights, broadcast to the
+   * batch.
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    Shape s = getInputShapes()[0];
+    int h = (int) s.get(2);
+    int w = (int) s.get(3);
+    int hw = h * w;
+    float[] features = features(h, w);
+    float[] weight =
+        tokenProjection
+            .getParameters()
+            .get("weight")
+            .getArray()
+            .toType(DataType.FLOAT32, false)
+            .toFloatArray();
+    float[] bias =
+        tokenProjection
+            .getParameters()
+            .get("bias")
+            .getArray()
+            .toType(DataType.FLOAT32, false)
+            .toFloatArray();
+    float[] pos = new float[Math.toIntExact(dim * hw)];
+    for (int c = 0; c < dim; c++) {
+      for (int p = 0; p < hw; p++) {
+        double acc = bias[c];
+        for (int k = 0; k < 2 * HIDDEN; k++) {
+          acc += (double) weight[c * 2 * HIDDEN + k] * features[k * hw + p];
+        }
+        pos[c * hw + p] = (float) acc;
+      }
+    }
+    String constant = g.floats(pos, 1, dim, h, w);
+    return new String[] {g.op("Expand", constant, g.op("Shape", inputs[0]))};
   }
 }

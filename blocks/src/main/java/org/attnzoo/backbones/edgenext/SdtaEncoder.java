@@ -18,6 +18,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.DropPath;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.Mlp;
@@ -37,7 +39,7 @@ import org.attnzoo.nn.Mlp;
  *   <li>{@code gamma * mlp(norm(x))} per pixel, added to the block's input.
  * </ol>
  */
-public class SdtaEncoder extends AbstractBlock {
+public class SdtaEncoder extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -183,5 +185,40 @@ public class SdtaEncoder extends AbstractBlock {
    */
   public Block getAttention() {
     return xca;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String input = inputs[0];
+    Shape s = getInputShapes()[0];
+    long h = s.get(2);
+    long w = s.get(3);
+    String[] groups = new String[convs.size() + 1];
+    String sp = null;
+    for (int i = 0; i < convs.size(); i++) {
+      String group = g.op("Slice", input, g.ints(i * width), g.ints((i + 1) * width), g.ints(1));
+      sp = g.apply(convs.get(i), sp == null ? group : g.op("Add", sp, group));
+      groups[i] = sp;
+    }
+    groups[convs.size()] =
+        g.op("Slice", input, g.ints(convs.size() * width), g.ints(dim), g.ints(1));
+    String x = g.op("Concat", groups, OnnxGraph.Attr.of("axis", 1L));
+    if (posEmbd != null) {
+      x = g.op("Add", x, g.apply(posEmbd, x));
+    }
+    x = g.op("Reshape", x, g.ints(0, dim, h * w));
+    x = g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 2, 1));
+    String y = g.apply(xca, g.apply(normXca, x));
+    if (gammaXca != null) {
+      y = g.op("Mul", y, g.param(gammaXca));
+    }
+    x = g.op("Add", x, g.apply(dropPath, y));
+    y = g.apply(mlp, g.apply(norm, x));
+    if (gamma != null) {
+      y = g.op("Mul", y, g.param(gamma));
+    }
+    y = g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 1));
+    y = g.op("Reshape", y, g.ints(0, dim, h, w));
+    return new String[] {g.op("Add", input, g.apply(dropPath, y))};
   }
 }

@@ -247,9 +247,24 @@ class OnnxExportTest {
           "vit_micro_patch4_32_cosformer",
           "vit_micro_patch4_32_hydra",
           "vit_micro_patch4_32_sima",
-          "vit_tiny_patch16_224_hydra"
+          "vit_tiny_patch16_224_hydra",
+          "edgenext_micro_64",
+          "edgenext_xx_small",
+          "edgenext_x_small",
+          "edgenext_small",
+          "edgenext_base"
         }) {
       assertTrue(exportable.contains(name), name + " not exportable: " + missing);
+    }
+  }
+
+  @Test
+  void fullSizeEdgeNeXtMatchesPyTorch() throws Exception {
+    // 256x256 input: stage 2 (16x16) carries the Fourier positional encoding, the SDTA encoders
+    // split 88 channels into 2-4 groups and XCA runs on 4 heads.
+    Variant v = Variants.get("edgenext_xx_small");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      assertOrtMatchesPyTorch(model, v);
     }
   }
 
