@@ -11,6 +11,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -24,7 +26,7 @@ import org.attnzoo.nn.Checks;
  * <p>Input and output are tokens {@code [B, N, C]} (SwiftFormer's encoder flattens its map). The
  * mechanism is single-headed as in SwiftFormer; {@link AttentionSpec#numHeads()} is not used.
  */
-public class EfficientAdditiveAttention extends AbstractBlock {
+public class EfficientAdditiveAttention extends AbstractBlock implements OnnxExportable {
 
   private static final double NORMALIZE_EPS = 1e-12;
 
@@ -99,5 +101,22 @@ public class EfficientAdditiveAttention extends AbstractBlock {
     for (Linear layer : new Linear[] {toQuery, toKey, proj, finalProj}) {
       layer.initialize(manager, dataType, shapes[0]);
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = inputs[0];
+    String q = g.l2Normalize(g.apply(toQuery, x), -1, (float) NORMALIZE_EPS);
+    String k = g.l2Normalize(g.apply(toKey, x), -1, (float) NORMALIZE_EPS);
+    String alpha =
+        g.l2Normalize(
+            g.op("Mul", g.op("MatMul", q, g.param(wg)), g.scalar(scale)), 1, (float) NORMALIZE_EPS);
+    String globalQuery =
+        g.op(
+            "ReduceSum",
+            new String[] {g.op("Mul", alpha, q), g.ints(1)},
+            OnnxGraph.Attr.of("keepdims", 1L));
+    String out = g.op("Add", g.apply(proj, g.op("Mul", globalQuery, k)), q);
+    return new String[] {g.apply(finalProj, out)};
   }
 }

@@ -115,11 +115,11 @@ public class TransposedAttention extends AbstractBlock implements OnnxExportable
       // [B, N, h, d] -> [B, h, d, N]: channels become the attended axis.
       heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
     }
-    String q = normalize(g, heads[0]);
+    String q = g.l2Normalize(heads[0], -1, (float) NORMALIZE_EPS);
     String kT =
         g.op(
             "Transpose",
-            new String[] {normalize(g, heads[1])},
+            new String[] {g.l2Normalize(heads[1], -1, (float) NORMALIZE_EPS)},
             OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
     String logits = g.op("Mul", g.op("MatMul", q, kT), g.param(temperature));
     String attn = g.op("Softmax", new String[] {logits}, OnnxGraph.Attr.of("axis", -1L));
@@ -128,16 +128,5 @@ public class TransposedAttention extends AbstractBlock implements OnnxExportable
     out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2));
     out = g.op("Reshape", out, g.ints(0, 0, dim));
     return new String[] {g.apply(projDrop, g.apply(proj, out))};
-  }
-
-  /** {@code F.normalize}: x / max(||x||_2, eps) over the last axis. */
-  private static String normalize(OnnxGraph g, String x) {
-    String norm =
-        g.op(
-            "ReduceL2",
-            new String[] {x},
-            OnnxGraph.Attr.ints("axes", -1),
-            OnnxGraph.Attr.of("keepdims", 1L));
-    return g.op("Div", x, g.op("Max", norm, g.scalar((float) NORMALIZE_EPS)));
   }
 }

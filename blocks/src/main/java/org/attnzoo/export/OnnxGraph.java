@@ -126,6 +126,20 @@ public interface OnnxGraph {
   }
 
   /**
+   * {@code F.normalize(x, p=2, dim=axis, eps)}: {@code x / max(||x||_2, eps)} along one axis.
+   *
+   * @param x input value name
+   * @param axis the axis to normalise over (negative counts from the end)
+   * @param eps lower bound of the norm
+   * @return output value name
+   */
+  default String l2Normalize(String x, long axis, float eps) {
+    String norm =
+        op("ReduceL2", new String[] {x}, Attr.ints("axes", axis), Attr.of("keepdims", 1L));
+    return op("Div", x, op("Max", norm, scalar(eps)));
+  }
+
+  /**
    * A node attribute: an int64, a float, a string, or a list of int64 or floats.
    *
    * @param name the attribute's name

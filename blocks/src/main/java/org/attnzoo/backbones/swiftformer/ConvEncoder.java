@@ -11,6 +11,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
@@ -22,7 +24,7 @@ import org.attnzoo.nn.DropPath;
  * it is also timm's {@code LocalRepresentation}, the first part of a SwiftFormer encoder (same
  * layers, same names). Input and output {@code [B, C, H, W]}.
  */
-public class ConvEncoder extends AbstractBlock {
+public class ConvEncoder extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final Conv2d dwconv;
@@ -109,5 +111,13 @@ public class ConvEncoder extends AbstractBlock {
       layerScale.initialize(manager, dataType, s);
     }
     dropPath.initialize(manager, dataType, s);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String y = g.apply(norm, g.apply(dwconv, inputs[0]));
+    y = g.apply(pwconv2, g.gelu(g.apply(pwconv1, y)));
+    y = g.apply(layerScale, y);
+    return new String[] {g.op("Add", inputs[0], g.apply(dropPath, y))};
   }
 }

@@ -11,6 +11,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 
 /**
@@ -18,7 +20,7 @@ import org.attnzoo.nn.BatchNorm;
  * BatchNorm {@code norm1}, 1x1 convolution {@code fc1}, GELU, dropout, 1x1 convolution {@code fc2},
  * dropout. Input and output {@code [B, C, H, W]}.
  */
-public class ConvMlp extends AbstractBlock {
+public class ConvMlp extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final BatchNorm norm1;
@@ -63,5 +65,11 @@ public class ConvMlp extends AbstractBlock {
     Shape[] hidden = fc1.getOutputShapes(shapes);
     drop.initialize(manager, dataType, hidden);
     fc2.initialize(manager, dataType, hidden);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String hidden = g.gelu(g.apply(fc1, g.apply(norm1, inputs[0])));
+    return new String[] {g.apply(drop, g.apply(fc2, g.apply(drop, hidden)))};
   }
 }

@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -15,7 +17,7 @@ import org.attnzoo.nn.Checks;
  * {@code x * gamma} with {@code gamma} of shape {@code [C, 1, 1]} (timm's shape, so checkpoints
  * load unchanged).
  */
-public class LayerScale2d extends AbstractBlock {
+public class LayerScale2d extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final Parameter gamma;
@@ -54,5 +56,10 @@ public class LayerScale2d extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
     return inputShapes;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {g.op("Mul", inputs[0], g.param(gamma))};
   }
 }

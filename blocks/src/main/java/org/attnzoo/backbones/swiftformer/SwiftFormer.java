@@ -16,6 +16,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ElementwiseActivation;
@@ -31,7 +33,7 @@ import org.attnzoo.nn.NamedSequential;
  * <p>Input {@code [B, C, H, W]}; output logits {@code [B, numClasses]}, or the pooled features when
  * {@code numClasses == 0}.
  */
-public class SwiftFormer extends AbstractBlock {
+public class SwiftFormer extends AbstractBlock implements OnnxExportable {
 
   private final SwiftFormerConfig config;
   private final NamedSequential stem;
@@ -177,5 +179,27 @@ public class SwiftFormer extends AbstractBlock {
    */
   public List<SwiftFormerStage> getStages() {
     return stages;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(stem, inputs[0]);
+    for (SwiftFormerStage stage : stages) {
+      x = g.apply(stage, x);
+    }
+    x = g.apply(norm, x);
+    String pooled =
+        g.op(
+            "ReduceMean",
+            new String[] {x},
+            OnnxGraph.Attr.ints("axes", 2, 3),
+            OnnxGraph.Attr.of("keepdims", 0L));
+    pooled = g.apply(headDrop, pooled);
+    if (head == null) {
+      return new String[] {pooled};
+    }
+    // The distilled model's prediction is the mean of its two heads.
+    String sum = g.op("Add", g.apply(head, pooled), g.apply(headDist, pooled));
+    return new String[] {g.op("Div", sum, g.scalar(2f))};
   }
 }

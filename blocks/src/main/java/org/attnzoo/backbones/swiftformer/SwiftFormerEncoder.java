@@ -11,6 +11,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.DropPath;
 
 /**
@@ -20,7 +22,7 @@ import org.attnzoo.nn.DropPath;
  * convolutional MLP. The token mixer comes from a factory (efficient additive attention in
  * SwiftFormer) and sees tokens {@code [B, H*W, C]}. Input and output {@code [B, C, H, W]}.
  */
-public class SwiftFormerEncoder extends AbstractBlock {
+public class SwiftFormerEncoder extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final ConvEncoder localRepresentation;
@@ -104,5 +106,19 @@ public class SwiftFormerEncoder extends AbstractBlock {
    */
   public Block getAttention() {
     return attn;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    Shape s = getInputShapes()[0];
+    String x = g.apply(localRepresentation, inputs[0]);
+    String tokens = g.op("Reshape", x, g.ints(0, dim, s.get(2) * s.get(3)));
+    tokens = g.op("Transpose", new String[] {tokens}, OnnxGraph.Attr.ints("perm", 0, 2, 1));
+    String y = g.apply(attn, tokens);
+    y = g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 1));
+    y = g.op("Reshape", y, g.ints(0, dim, s.get(2), s.get(3)));
+    x = g.op("Add", x, g.apply(dropPath, g.apply(layerScale1, y)));
+    y = g.apply(layerScale2, g.apply(linear, x));
+    return new String[] {g.op("Add", x, g.apply(dropPath, y))};
   }
 }

@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.NamedSequential;
 
@@ -22,7 +24,7 @@ import org.attnzoo.nn.NamedSequential;
  * (3x3 stride-2 convolution {@code proj}, BatchNorm {@code norm}), then {@code blocks.0 ..}:
  * convolution encoders and, last, one SwiftFormer encoder.
  */
-public class SwiftFormerStage extends AbstractBlock {
+public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
 
   private final long inChannels;
   private final NamedSequential downsample;
@@ -115,5 +117,14 @@ public class SwiftFormerStage extends AbstractBlock {
    */
   public List<Block> getBlocks() {
     return blocks;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(downsample, inputs[0]);
+    for (Block block : blocks) {
+      x = g.apply(block, x);
+    }
+    return new String[] {x};
   }
 }

@@ -31,6 +31,8 @@ import org.attnzoo.attention.EluLinearAttention;
 import org.attnzoo.attention.HydraAttention;
 import org.attnzoo.attention.SimAAttention;
 import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
+import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.PatchMerging;
 import org.attnzoo.backbones.swin.SwinBlock;
 import org.attnzoo.backbones.swin.SwinConfig;
@@ -128,11 +130,53 @@ class OnnxExportTest {
       for (int batch : new int[] {1, 8}) {
         Shape shape = variant.config().inputShape(batch);
         float[] x = random(shape.size(), 7 + batch);
-        double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+        float[] expected = runPyTorch(model, x, shape);
+        double err = maxAbs(expected, runOrt(ort, x, shape));
+        double scale = 0;
+        for (float e : expected) {
+          scale = Math.max(scale, Math.abs(e));
+        }
         System.out.printf(
-            "onnx %s batch %d: max abs PyTorch vs ORT %.3g%n", variant.name(), batch, err);
+            "onnx %s batch %d: max abs PyTorch vs ORT %.3g (max |output| %.3g)%n",
+            variant.name(), batch, err, scale);
         assertTrue(err < TOLERANCE, variant.name() + " batch " + batch + ": max abs " + err);
       }
+    }
+  }
+
+  /**
+   * Draws every parameter as the timm fixtures do (see fixtures/README: weights N(0, 1/fan_in),
+   * biases N(0, 0.04), norm weights U(0.6, 1.4), running variances U(0.5, 2), running means N(0,
+   * 0.09), layer scales and temperatures U(0.3, 1)), so that every residual branch counts and the
+   * logits stay of order one. DJL's default initialisers make SwiftFormer's logits grow to 1e3-1e6
+   * (layer scales of 1, BatchNorm at unit statistics), where float32 rounding alone exceeds 1e-4.
+   */
+  private static void randomizeLikeFixtures(Block block, long seed) {
+    Random r = new Random(seed);
+    for (var e : org.attnzoo.nn.ParameterPaths.of(block).entrySet()) {
+      String path = e.getKey();
+      NDArray a = e.getValue().getArray();
+      long[] shape = a.getShape().getShape();
+      long fanIn = a.getShape().size() / shape[0];
+      float[] v = new float[Math.toIntExact(a.size())];
+      for (int i = 0; i < v.length; i++) {
+        double g = r.nextGaussian();
+        double u = r.nextDouble();
+        if (path.endsWith("running_var")) {
+          v[i] = (float) (0.5 + 1.5 * u);
+        } else if (path.endsWith("running_mean")) {
+          v[i] = (float) (0.3 * g);
+        } else if (path.endsWith("bias")) {
+          v[i] = (float) (0.2 * g);
+        } else if (path.endsWith("weight")) {
+          v[i] = (float) (shape.length >= 2 ? g / Math.sqrt(fanIn) : 0.6 + 0.8 * u);
+        } else if (path.contains("gamma") || path.endsWith("temperature")) {
+          v[i] = (float) (0.3 + 0.7 * u);
+        } else {
+          v[i] = (float) (shape.length >= 2 ? g / Math.sqrt(fanIn) : 0.5 * g);
+        }
+      }
+      a.set(v);
     }
   }
 
@@ -221,6 +265,7 @@ class OnnxExportTest {
           OnnxExporter.checkExportable(model.getBlock());
           exportable.add(v.name());
           if (v.reference().params() < 1_000_000) {
+            randomizeLikeFixtures(model.getBlock(), 3);
             assertOrtMatchesPyTorch(model, v);
           }
         } catch (UnsupportedOperationException e) {
@@ -252,7 +297,12 @@ class OnnxExportTest {
           "edgenext_xx_small",
           "edgenext_x_small",
           "edgenext_small",
-          "edgenext_base"
+          "edgenext_base",
+          "swiftformer_micro_64",
+          "swiftformer_xs",
+          "swiftformer_s",
+          "swiftformer_l1",
+          "swiftformer_l3"
         }) {
       assertTrue(exportable.contains(name), name + " not exportable: " + missing);
     }
@@ -264,8 +314,87 @@ class OnnxExportTest {
     // split 88 channels into 2-4 groups and XCA runs on 4 heads.
     Variant v = Variants.get("edgenext_xx_small");
     try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      randomizeLikeFixtures(model.getBlock(), 5);
       assertOrtMatchesPyTorch(model, v);
     }
+  }
+
+  @Test
+  void fullSizeSwiftFormerMatchesPyTorch() throws Exception {
+    Variant v = Variants.get("swiftformer_xs");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      randomizeLikeFixtures(model.getBlock(), 5);
+      assertOrtMatchesPyTorch(model, v);
+    }
+  }
+
+  /**
+   * Loads a timm model fixture into {@code block}, exports it and checks ONNX Runtime against
+   * timm's float64 output and against the PyTorch engine at batch 1 and 8 (same weights, random
+   * inputs). The fixtures draw layer scales, temperatures, norm weights and BatchNorm statistics
+   * away from their initial values, so every residual branch counts (a 1e-6 layer scale would hide
+   * one).
+   */
+  private void fixtureMatchesOnOrt(String id, Block block) throws Exception {
+    Fixture fixture = Fixture.of(id);
+    try (Model model = Model.newInstance(id, Device.cpu(), Engines.PYTORCH)) {
+      model.setBlock(block);
+      NDArray input = fixture.array(model.getNDManager(), "input.npy");
+      block.initialize(model.getNDManager(), DataType.FLOAT32, input.getShape());
+      WeightImporter.load(block, fixture.weights(), CheckpointMapper.IDENTITY);
+      Shape sample = input.getShape().slice(1);
+      Path onnx = tmp.resolve(id.replace('/', '_') + ".onnx");
+      OnnxExporter.export(block, sample, id, onnx);
+      double[] expected = fixture.expected(model.getNDManager()).toDoubleArray();
+      try (Model ort = Model.newInstance(id, Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, id, java.util.Map.of());
+        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
+        assertEquals(expected.length, out.length);
+        double err = 0;
+        for (int i = 0; i < out.length; i++) {
+          err = Math.max(err, Math.abs(out[i] - expected[i]));
+        }
+        System.out.printf("onnx timm fixture %s: max abs ORT vs timm f64 %.3g%n", id, err);
+        assertTrue(err < Fixture.TOLERANCE, id + ": max abs vs timm " + err);
+        for (int batch : new int[] {1, 8}) {
+          Shape shape = new Shape(batch).addAll(sample);
+          float[] x = random(shape.size(), 17 + batch);
+          double e = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+          System.out.printf(
+              "onnx timm fixture %s batch %d: max abs PyTorch vs ORT %.3g%n", id, batch, e);
+          assertTrue(e < TOLERANCE, id + " batch " + batch + ": max abs " + e);
+        }
+      }
+    }
+  }
+
+  @Test
+  void edgeNeXtMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
+    // models/edgenext_micro: timm edgenext_xx_small(depths=[1,2,2,2], dims=[16,32,48,64],
+    // heads=[2,2,2,2], num_classes=10), 64x64 input.
+    fixtureMatchesOnOrt(
+        "models/edgenext_micro",
+        EdgeNeXtConfig.builder()
+            .setStages(java.util.List.of(1, 2, 2, 2), java.util.List.of(16, 32, 48, 64))
+            .optHeads(2, 2, 2, 2)
+            .optNumClasses(10)
+            .optImgSize(64)
+            .build()
+            .newBlock());
+  }
+
+  @Test
+  void swiftFormerMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
+    // models/swiftformer_micro: timm swiftformer_xs(layers=[1,2,1,2], embed_dims=[16,24,32,48],
+    // num_classes=10), 64x64 input.
+    fixtureMatchesOnOrt(
+        "models/swiftformer_micro",
+        SwiftFormerConfig.builder()
+            .setStages(java.util.List.of(1, 2, 1, 2), java.util.List.of(16, 24, 32, 48))
+            .optNumClasses(10)
+            .optImgSize(64)
+            .build()
+            .newBlock());
   }
 
   @Test
