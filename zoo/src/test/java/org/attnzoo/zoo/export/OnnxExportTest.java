@@ -458,6 +458,39 @@ class OnnxExportTest {
     }
   }
 
+  @Test
+  void edgeNeXtAndSwiftFormerGraphsStayAtRank4WithOpset17Ops() throws Exception {
+    for (String name : new String[] {"edgenext_micro_64", "swiftformer_micro_64"}) {
+      Variant v = Variants.get(name);
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        OnnxMl.ModelProto proto =
+            OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+        Set<String> ops = new TreeSet<>();
+        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+          ops.add(n.getOpType());
+          if (n.getOpType().equals("Reshape")) {
+            String target = n.getInput(1);
+            proto.getGraph().getInitializerList().stream()
+                .filter(t -> t.getName().equals(target))
+                .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
+          }
+          n.getAttributeList().stream()
+              .filter(a -> a.getName().equals("perm"))
+              .forEach(a -> assertTrue(a.getIntsCount() <= 4, n.getName()));
+        }
+        Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
+        // L2 normalisation (XCA, additive attention), pooling, ReLU, the distilled head's mean.
+        allowed.addAll(Set.of("ReduceL2", "Max", "Div", "ReduceSum", "Relu"));
+        assertTrue(allowed.containsAll(ops), name + ": ops outside the portable set: " + ops);
+        assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
+        // The Fourier encoding is one constant: its token projection is not exported as a Conv.
+        proto.getGraph().getInitializerList().stream()
+            .map(OnnxMl.TensorProto::getName)
+            .forEach(t -> assertTrue(!t.contains("token_projection"), t));
+      }
+    }
+  }
+
   /** Runs a timm fixture through the block's ONNX export on ORT; returns max abs vs timm f64. */
   private double ortVsTimmFixture(String id, Block block) throws Exception {
     Fixture fixture = Fixture.of(id);
