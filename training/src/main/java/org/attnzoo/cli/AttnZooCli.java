@@ -1,0 +1,49 @@
+package org.attnzoo.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code attnzoo} command line (see {@code scripts/attnzoo}). */
+@Command(
+    name = "attnzoo",
+    mixinStandardHelpOptions = true,
+    version = "attnzoo 0.1.0",
+    description = "Efficient-attention vision backbones for DJL.",
+    subcommands = {
+      ListCommand.class,
+      InfoCommand.class,
+      RunCommand.class,
+      PredictCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class AttnZooCli {
+
+  private AttnZooCli() {}
+
+  /**
+   * @param args command-line arguments
+   */
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /**
+   * Runs a command line and returns its exit code (0 success, 1 runtime failure, 2 usage error).
+   *
+   * @param args command-line arguments
+   * @return the exit code
+   */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new AttnZooCli());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          // Users get the message, not a stack trace: our errors say what was expected and came.
+          cmd.getErr().println("attnzoo: " + e.getMessage());
+          if (System.getenv("ATTNZOO_DEBUG") != null) {
+            e.printStackTrace(cmd.getErr());
+          }
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+    return cli.execute(args);
+  }
+}

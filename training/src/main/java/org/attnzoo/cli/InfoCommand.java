@@ -1,0 +1,43 @@
+package org.attnzoo.cli;
+
+import java.util.concurrent.Callable;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code attnzoo info VARIANT}: one variant's configuration and exact parameter count. */
+@Command(name = "info", description = "Print a variant's configuration and parameter count.")
+final class InfoCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "VARIANT", description = "variant name (see list)")
+  String name;
+
+  @Override
+  public Integer call() {
+    Variant v = Variants.get(name);
+    Platforms.requireBundledNatives();
+    System.out.println("variant: " + v.name());
+    System.out.println("family: " + v.family());
+    System.out.println("config: " + v.config());
+    System.out.println("input: " + v.config().inputShape());
+    System.out.println(
+        "data: mean "
+            + java.util.Arrays.toString(v.data().mean())
+            + " std "
+            + java.util.Arrays.toString(v.data().std())
+            + " labels "
+            + v.data().labels());
+    System.out.println("params: " + AttnZoo.parameterCount(v));
+    var r = v.reference();
+    System.out.printf(
+        "reference: params %d, GMACs %s, top-1 %s (%s)%n",
+        r.params(),
+        r.gmacs() == null ? "-" : r.gmacs(),
+        r.top1() == null ? "-" : r.top1(),
+        r.source());
+    return 0;
+  }
+}

@@ -1,0 +1,65 @@
+package org.attnzoo.cli;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Devices;
+import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.Variants;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code attnzoo predict}: top-5 classes of images through {@code Criteria} and the translator. */
+@Command(name = "predict", description = "Classify images (top-5) through Criteria.")
+final class PredictCommand implements Callable<Integer> {
+
+  @Option(names = "--variant", required = true, description = "variant name")
+  String variant;
+
+  @Option(names = "--weights", required = true, description = ".safetensors (timm) or .params")
+  String weights;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
+  String device;
+
+  @Option(names = "--top", defaultValue = "5", description = "classes to print per image")
+  int top;
+
+  @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
+  List<Path> images;
+
+  @Override
+  public Integer call() throws Exception {
+    Variants.get(variant);
+    Platforms.requireBundledNatives();
+    Criteria<Image, Classifications> criteria =
+        Criteria.builder()
+            .setTypes(Image.class, Classifications.class)
+            .optGroupId(AttnZoo.GROUP_ID)
+            .optArtifactId(variant)
+            .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE))
+            .optArgument("weights", weights)
+            .build();
+    try (ZooModel<Image, Classifications> model = criteria.loadModel();
+        Predictor<Image, Classifications> predictor = model.newPredictor()) {
+      for (Path file : images) {
+        Image image = ImageFactory.getInstance().fromFile(file);
+        Classifications c = predictor.predict(image);
+        StringBuilder line = new StringBuilder(file.getFileName().toString());
+        for (Classifications.Classification k : c.topK(top)) {
+          line.append(String.format("  %s %.4f", k.getClassName(), k.getProbability()));
+        }
+        System.out.println(line);
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,158 @@
+package org.attnzoo.zoo;
+
+import ai.djl.Application;
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.MRL;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelLoader;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ModelZoo;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Progress;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The attnzoo {@link ModelZoo}: one model loader per variant of the {@link Variants} table, with
+ * the variant name as artifact id. Found by {@code Criteria} through {@link AttnZooProvider}.
+ *
+ * <pre>{@code
+ * Criteria<Image, Classifications> criteria = Criteria.builder()
+ *     .setTypes(Image.class, Classifications.class)
+ *     .optGroupId("org.attnzoo")
+ *     .optArtifactId("vit_tiny_patch16_224")
+ *     .optArgument("weights", "vit_tiny.safetensors")   // or .params; or "randomInit", true
+ *     .build();
+ * }</pre>
+ *
+ * Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. Weights come
+ * from the {@code weights} argument (path or URL); random initialisation only with {@code
+ * randomInit=true}. Inputs and outputs: {@code Image -> Classifications} or {@code NDList ->
+ * NDList}.
+ */
+public class AttnZooModelZoo extends ModelZoo {
+
+  @Override
+  public String getGroupId() {
+    return AttnZoo.GROUP_ID;
+  }
+
+  @Override
+  public Set<String> getSupportedEngines() {
+    return Set.of(AttnZoo.DEFAULT_ENGINE);
+  }
+
+  AttnZooModelZoo() {
+    for (Variant v : Variants.ALL) {
+      addModel(new VariantLoader(v));
+    }
+  }
+
+  /** Loads one variant. */
+  static final class VariantLoader implements ModelLoader {
+
+    private final Variant variant;
+
+    VariantLoader(Variant variant) {
+      this.variant = variant;
+    }
+
+    @Override
+    public String getGroupId() {
+      return AttnZoo.GROUP_ID;
+    }
+
+    @Override
+    public String getArtifactId() {
+      return variant.name();
+    }
+
+    @Override
+    public Application getApplication() {
+      return Application.CV.IMAGE_CLASSIFICATION;
+    }
+
+    @Override
+    public MRL getMrl() {
+      return MRL.undefined(null, getGroupId(), getArtifactId());
+    }
+
+    @Override
+    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
+        throws IOException, ModelNotFoundException {
+      Map<String, String> filters = criteria.getFilters();
+      String wanted = filters == null ? null : filters.get("variant");
+      if (wanted != null && !wanted.equals(variant.name())) {
+        Variants.get(wanted); // an unknown name fails here, listing the known ones
+        throw new ModelNotFoundException("variant " + variant.name() + " is not " + wanted);
+      }
+      Translator<I, O> translator = translator(criteria);
+      Map<String, Object> args = criteria.getArguments();
+      Object weights = args.get("weights");
+      boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
+      Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
+      Model model;
+      if (weights != null) {
+        model = AttnZoo.load(variant, weights.toString(), device, criteria.getEngine());
+      } else if (random) {
+        model = AttnZoo.newModel(variant, device, criteria.getEngine());
+      } else {
+        throw new IllegalArgumentException(
+            "variant "
+                + variant.name()
+                + ": give weights with optArgument(\"weights\", path-or-url) (a timm .safetensors"
+                + " or attnzoo .params file), or ask for random weights with"
+                + " optArgument(\"randomInit\", true)");
+      }
+      return new ZooModel<>(model, translator);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <I, O> Translator<I, O> translator(Criteria<I, O> criteria)
+        throws ModelNotFoundException {
+      TranslatorFactory factory = criteria.getTranslatorFactory();
+      Class<I> in = criteria.getInputClass();
+      Class<O> out = criteria.getOutputClass();
+      if (in == Image.class && out == Classifications.class) {
+        return (Translator<I, O>) Translators.classification(variant);
+      }
+      if (in == NDList.class && out == NDList.class) {
+        return (Translator<I, O>) Translators.raw();
+      }
+      if (factory != null && factory.isSupported(in, out)) {
+        try {
+          return factory.newInstance(in, out, null, criteria.getArguments());
+        } catch (ai.djl.translate.TranslateException e) {
+          throw new ModelNotFoundException("translator factory failed", e);
+        }
+      }
+      throw new ModelNotFoundException(
+          "attnzoo models take Image -> Classifications or NDList -> NDList, not "
+              + in.getSimpleName()
+              + " -> "
+              + out.getSimpleName());
+    }
+
+    @Override
+    public <I, O> boolean isDownloaded(Criteria<I, O> criteria) {
+      return true;
+    }
+
+    @Override
+    public <I, O> void downloadModel(Criteria<I, O> criteria, Progress progress) {
+      // Weights are given by the caller; nothing to download.
+    }
+
+    @Override
+    public String toString() {
+      return getGroupId() + ":" + getArtifactId();
+    }
+  }
+}
