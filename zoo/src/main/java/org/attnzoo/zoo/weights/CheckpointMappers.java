@@ -6,7 +6,11 @@ import java.util.Map;
 public final class CheckpointMappers {
 
   private static final Map<String, CheckpointMapper> BY_FAMILY =
-      Map.of("vit", CheckpointMapper.IDENTITY);
+      Map.of(
+          "vit", CheckpointMapper.IDENTITY,
+          // timm efficientvit_mit names and the official Conv2Former names are the child names.
+          "efficientvit", CheckpointMapper.IDENTITY,
+          "conv2former", CheckpointMapper.IDENTITY);
 
   private CheckpointMappers() {}
 
