@@ -61,12 +61,16 @@ public class LayerNorm2d extends AbstractBlock {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     check(x.getShape());
-    NDArray centered = x.sub(x.mean(new int[] {1}, true));
-    NDArray var = centered.square().mean(new int[] {1}, true);
-    NDArray normed = centered.div(var.add(eps).sqrt());
-    NDArray w = ps.getValue(weight, x.getDevice(), training).reshape(1, channels, 1, 1);
-    NDArray b = ps.getValue(bias, x.getDevice(), training).reshape(1, channels, 1, 1);
-    return new NDList(normed.mul(w).add(b));
+    // Channels-last for the engine's fused layer norm, which normalises the trailing axes.
+    NDArray y =
+        ai.djl.nn.norm.LayerNorm.layerNorm(
+                x.transpose(0, 2, 3, 1),
+                new Shape(channels),
+                ps.getValue(weight, x.getDevice(), training),
+                ps.getValue(bias, x.getDevice(), training),
+                eps)
+            .singletonOrThrow();
+    return new NDList(y.transpose(0, 3, 1, 2));
   }
 
   @Override
