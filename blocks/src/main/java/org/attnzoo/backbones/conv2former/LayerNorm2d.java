@@ -61,16 +61,15 @@ public class LayerNorm2d extends AbstractBlock {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     check(x.getShape());
-    // Channels-last for the engine's fused layer norm, which normalises the trailing axes.
-    NDArray y =
-        ai.djl.nn.norm.LayerNorm.layerNorm(
-                x.transpose(0, 2, 3, 1),
-                new Shape(channels),
-                ps.getValue(weight, x.getDevice(), training),
-                ps.getValue(bias, x.getDevice(), training),
-                eps)
-            .singletonOrThrow();
-    return new NDList(y.transpose(0, 3, 1, 2));
+    // Normalised in place along axis 1, not via a channels-last transpose and the fused layer
+    // norm: libtorch 2.7.1 (DJL 0.36, CPU) miscomputes some convolutions of channels-last-strided
+    // inputs (seen with batch 2, 64 -> 1024 or 1280 channels), and the next block is a convolution.
+    NDArray centered = x.sub(x.mean(new int[] {1}, true));
+    NDArray var = centered.square().mean(new int[] {1}, true);
+    NDArray normed = centered.div(var.add(eps).sqrt());
+    NDArray w = ps.getValue(weight, x.getDevice(), training).reshape(1, channels, 1, 1);
+    NDArray b = ps.getValue(bias, x.getDevice(), training).reshape(1, channels, 1, 1);
+    return new NDList(normed.mul(w).add(b));
   }
 
   @Override
