@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       RunCommand.class,
       PredictCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AttnZooCli {

@@ -19,6 +19,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.PatchEmbed;
@@ -26,12 +28,13 @@ import org.attnzoo.nn.PatchEmbed;
 /**
  * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
  * embedding, optional class token, learned position embedding, pre-norm layers whose token mixer is
- * chosen by {@link VitConfig#attention()}, final norm, pooling and a linear head.
+ * chosen by {@link VitConfig#attention()} (and which {@link VitConfig#layers()} may replace, e.g.
+ * by ToSA's token-selective layers), final norm, pooling and a linear head.
  *
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
  * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
  */
-public class VisionTransformer extends AbstractBlock {
+public class VisionTransformer extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -68,11 +71,18 @@ public class VisionTransformer extends AbstractBlock {
       AttentionSpec spec =
           new AttentionSpec(
               dim, config.numHeads(), config.qkvBias(), 0f, 0f, config.numPatches() + prefix);
-      layers.add(
-          addChildBlock(
-              "blocks." + i,
-              new VitBlock(
-                  spec, mechanism, config.mlpRatio(), config.layerScaleInit(), dpr, NORM_EPS)));
+      VitLayerArgs args =
+          new VitLayerArgs(
+              i,
+              config.depth(),
+              spec,
+              mechanism,
+              config.mlpRatio(),
+              config.layerScaleInit(),
+              dpr,
+              NORM_EPS,
+              prefix);
+      layers.add(addChildBlock("blocks." + i, config.layers().create(args)));
     }
     blocks = Collections.unmodifiableList(layers);
     // timm: with average pooling the final norm moves after the pooling (fc_norm).
@@ -116,6 +126,25 @@ public class VisionTransformer extends AbstractBlock {
    * @return the token map
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
+    // Layers form a chain: each receives the previous one's outputs (see VitLayerFactory).
+    NDList h = new NDList(embedTokens(ps, image, training));
+    for (VitBlock block : blocks) {
+      h = block.forward(ps, h, training);
+    }
+    NDArray x = h.singletonOrThrow();
+    return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+  }
+
+  /**
+   * The tokens that enter the first layer: patch embedding, class token, position embedding, {@code
+   * [B, prefix + N, C]}.
+   *
+   * @param ps the parameter store
+   * @param image {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return the embedded tokens
+   */
+  public NDArray embedTokens(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
     NDArray x = patchEmbed.forward(ps, new NDList(image), training).singletonOrThrow();
     long b = x.getShape().get(0);
@@ -123,11 +152,7 @@ public class VisionTransformer extends AbstractBlock {
       NDArray cls = ps.getValue(clsToken, x.getDevice(), training);
       x = NDArrays.concat(new NDList(cls.broadcast(b, 1, config.embedDim()), x), 1);
     }
-    x = x.add(ps.getValue(posEmbed, x.getDevice(), training));
-    for (VitBlock block : blocks) {
-      x = block.forward(ps, new NDList(x), training).singletonOrThrow();
-    }
-    return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+    return x.add(ps.getValue(posEmbed, x.getDevice(), training));
   }
 
   /**
@@ -169,8 +194,10 @@ public class VisionTransformer extends AbstractBlock {
     patchEmbed.initialize(manager, dataType, shapes);
     int prefix = config.classToken() ? 1 : 0;
     Shape tokens = new Shape(b, config.numPatches() + prefix, config.embedDim());
+    Shape[] chain = {tokens};
     for (Block block : blocks) {
-      block.initialize(manager, dataType, tokens);
+      block.initialize(manager, dataType, chain);
+      chain = block.getOutputShapes(chain);
     }
     Shape pooled = new Shape(b, config.embedDim());
     if (norm != null) {
@@ -196,5 +223,42 @@ public class VisionTransformer extends AbstractBlock {
    */
   public List<VitBlock> getBlocks() {
     return blocks;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(patchEmbed, inputs[0]);
+    int prefix = config.classToken() ? 1 : 0;
+    if (clsToken != null) {
+      // Broadcast the [1, 1, C] token to the dynamic batch: shape [B, 1, C] from x's shape.
+      String batch =
+          g.op("Gather", new String[] {g.op("Shape", x), g.ints(0)}, OnnxGraph.Attr.of("axis", 0L));
+      String shape =
+          g.op(
+              "Concat",
+              new String[] {batch, g.ints(1, config.embedDim())},
+              OnnxGraph.Attr.of("axis", 0L));
+      String cls = g.op("Expand", g.param(clsToken), shape);
+      x = g.op("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L));
+    }
+    x = g.op("Add", x, g.param(posEmbed));
+    for (VitBlock block : blocks) {
+      x = g.apply(block, x);
+    }
+    String pooled;
+    if (fcNorm == null) {
+      x = g.apply(norm, x);
+      pooled = g.op("Gather", new String[] {x, g.intScalar(0)}, OnnxGraph.Attr.of("axis", 1L));
+    } else {
+      String patches = g.op("Slice", x, g.ints(prefix), g.ints(Long.MAX_VALUE), g.ints(1));
+      pooled =
+          g.op(
+              "ReduceMean",
+              new String[] {patches},
+              OnnxGraph.Attr.ints("axes", 1),
+              OnnxGraph.Attr.of("keepdims", 0L));
+      pooled = g.apply(fcNorm, pooled);
+    }
+    return new String[] {g.apply(head, pooled)};
   }
 }

@@ -8,6 +8,7 @@ public final class CheckpointMappers {
   private static final Map<String, CheckpointMapper> BY_FAMILY =
       Map.of(
           "vit", CheckpointMapper.IDENTITY,
+          "swin", SwinCheckpointMapper.INSTANCE,
           // timm efficientvit_mit names and the official Conv2Former names are the child names.
           "efficientvit", CheckpointMapper.IDENTITY,
           "conv2former", CheckpointMapper.IDENTITY);
