@@ -9,6 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${1:-${PYTHON:-python3}}"; shift || true
 JOBS=("$@"); [ ${#JOBS[@]} -gt 0 ] || JOBS=(vit_tiny_patch16_224:1 vit_tiny_patch16_224:8 vit_small_patch16_224:1 vit_small_patch16_224:8)
 THREADS="${THREADS:-2}"
+# libtorch 2.7.1's oneDNN AVX-512 float32 convolutions are wrong on AMD Zen 5: keep them on AVX2.
+export DNNL_MAX_CPU_ISA="${DNNL_MAX_CPU_ISA:-AVX2}"
 mkdir -p "$ROOT/results"; CSV="$ROOT/results/latency-$(date +%Y%m%d-%H%M).csv"
 [ -d "$ROOT/training/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
 java -Xmx8g -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \

@@ -19,6 +19,8 @@ public final class AttentionMechanisms {
     MECHANISMS.put("cosformer", CosFormerAttention::new);
     MECHANISMS.put("hydra", HydraAttention::new);
     MECHANISMS.put("sima", SimAAttention::new);
+    MECHANISMS.put("xca", TransposedAttention::new);
+    MECHANISMS.put("additive", EfficientAdditiveAttention::new);
   }
 
   private AttentionMechanisms() {}

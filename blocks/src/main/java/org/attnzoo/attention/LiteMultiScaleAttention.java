@@ -93,11 +93,9 @@ public class LiteMultiScaleAttention extends AbstractBlock {
       aggregs.add(
           addChildBlock(
               "aggreg." + i,
-              NamedSequential.of(
-                  "0",
-                  conv(qkvChannels, s, (int) qkvChannels),
-                  "1",
-                  conv(qkvChannels, 1, (int) (3 * heads)))));
+              new NamedSequential()
+                  .add("0", conv(qkvChannels, s, (int) qkvChannels))
+                  .add("1", conv(qkvChannels, 1, (int) (3 * heads)))));
     }
     aggreg = Collections.unmodifiableList(aggregs);
     proj =

@@ -8,84 +8,55 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 
 /**
- * Children applied one after another, each under a name of the caller's choice, as a PyTorch {@code
- * nn.Sequential} or a module whose {@code forward} chains its attributes. DJL's {@code
- * SequentialBlock} names its children after their classes; naming them after the reference's
- * attributes or indices ({@code "0"}, {@code "blocks.3"}) makes {@link ParameterPaths} yield the
- * reference's state-dict keys. Each child validates its own input.
+ * Blocks applied one after another, each under a name the caller chooses: the counterpart of {@code
+ * torch.nn.Sequential}, whose children are named {@code 0, 1, ...} (or by an {@code OrderedDict}).
+ * DJL's {@code SequentialBlock} names children after their class, which would not give the
+ * reference's state-dict keys.
  */
 public class NamedSequential extends AbstractBlock {
 
-  private final List<Block> sequence = new ArrayList<>();
+  /** An empty sequence; add children with {@link #add}. */
+  public NamedSequential() {}
 
   /**
-   * Appends a child.
+   * Appends a block.
    *
-   * @param name the child's name (the reference attribute or index)
-   * @param block the child
-   * @param <T> the child's type
-   * @return the child
+   * @param name its name, e.g. {@code "0"} as in a PyTorch {@code Sequential}
+   * @param block the block
+   * @return this
    */
-  protected final <T extends Block> T add(String name, T block) {
-    sequence.add(addChildBlock(name, block));
-    return block;
-  }
-
-  /**
-   * Builds a sequence from alternating names and blocks.
-   *
-   * @param namesAndBlocks {@code "name0", block0, "name1", block1, ...}
-   * @return the sequence
-   */
-  public static NamedSequential of(Object... namesAndBlocks) {
-    if (namesAndBlocks.length % 2 != 0) {
-      throw new IllegalArgumentException(
-          "NamedSequential.of expects name/block pairs, got " + namesAndBlocks.length + " values");
-    }
-    NamedSequential s = new NamedSequential();
-    for (int i = 0; i < namesAndBlocks.length; i += 2) {
-      s.add((String) namesAndBlocks[i], (Block) namesAndBlocks[i + 1]);
-    }
-    return s;
-  }
-
-  /**
-   * @return the children in application order
-   */
-  public List<Block> sequence() {
-    return Collections.unmodifiableList(sequence);
+  public NamedSequential add(String name, Block block) {
+    addChildBlock(name, block);
+    return this;
   }
 
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDList x = inputs;
-    for (Block b : sequence) {
-      x = b.forward(ps, x, training);
+    for (Block child : getChildren().values()) {
+      x = child.forward(ps, x, training);
     }
     return x;
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape[] s = inputShapes;
-    for (Block b : sequence) {
-      s = b.getOutputShapes(s);
+    Shape[] shapes = inputShapes;
+    for (Block child : getChildren().values()) {
+      shapes = child.getOutputShapes(shapes);
     }
-    return s;
+    return shapes;
   }
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    Shape[] s = shapes;
-    for (Block b : sequence) {
-      b.initialize(manager, dataType, s);
-      s = b.getOutputShapes(s);
+    Shape[] current = shapes;
+    for (Block child : getChildren().values()) {
+      child.initialize(manager, dataType, current);
+      current = child.getOutputShapes(current);
     }
   }
 }

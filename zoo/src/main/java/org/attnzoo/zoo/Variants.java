@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
+import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
+import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
@@ -15,8 +17,9 @@ import org.attnzoo.backbones.vit.VitConfig;
  * README table and the tests all iterate this one list.
  *
  * <p>Published variants use timm's names, configurations and exact parameter counts; the {@code
- * *_micro_*} rows are small configurations for tests and fast training (Fashion-MNIST, 32x32
- * grayscale).
+ * *_micro_*} rows are small configurations for tests and fast training (Fashion-MNIST, grayscale,
+ * at the row's input size: 32x32, or 64x64 for the hierarchical convnets whose last stage would
+ * otherwise see a 1x1 map).
  */
 public final class Variants {
 
@@ -68,6 +71,37 @@ public final class Variants {
       new Conv2FormerConfig(
           32, 1, 10, 7, List.of(16, 32, 48, 64), List.of(1, 1, 2, 1), 4, 1280, 1e-6f, 0f);
 
+  /** EdgeNeXt: GMACs at 256px and top-1 of Maaz et al. 2022, as quoted in timm's edgenext.py. */
+  private static final String EDGENEXT = "Maaz et al. 2022; params: timm 1.0.29";
+
+  /** SwiftFormer: GMACs and top-1 of Shaker et al., ICCV 2023 (official README). */
+  private static final String SWIFTFORMER = "Shaker et al. 2023; params: timm 1.0.29";
+
+  private static EdgeNeXtConfig edgenext(List<Integer> depths, List<Integer> dims, int heads) {
+    return EdgeNeXtConfig.builder()
+        .setStages(depths, dims)
+        .optHeads(heads, heads, heads, heads)
+        .build();
+  }
+
+  private static final EdgeNeXtConfig EDGENEXT_MICRO =
+      edgenext(List.of(1, 2, 2, 2), List.of(16, 32, 48, 64), 2).toBuilder()
+          .optImgSize(64)
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
+  private static SwiftFormerConfig swiftformer(List<Integer> layers, List<Integer> dims) {
+    return SwiftFormerConfig.builder().setStages(layers, dims).build();
+  }
+
+  private static final SwiftFormerConfig SWIFTFORMER_MICRO =
+      swiftformer(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48)).toBuilder()
+          .optImgSize(64)
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
   /** Every variant, in display order. */
   public static final List<Variant> ALL =
       List.of(
@@ -113,6 +147,56 @@ public final class Variants {
               SWIN_MICRO,
               DataConfig.FASHION_MNIST,
               new Reference(574_872L, null, null, "attnzoo (training size); params: timm 1.0.29")),
+          new Variant(
+              "edgenext_xx_small",
+              edgenext(List.of(2, 2, 6, 2), List.of(24, 48, 88, 168), 4),
+              DataConfig.IMAGENET,
+              new Reference(1_327_216L, 0.261, 71.23, EDGENEXT)),
+          new Variant(
+              "edgenext_x_small",
+              edgenext(List.of(3, 3, 9, 3), List.of(32, 64, 100, 192), 4),
+              DataConfig.IMAGENET,
+              new Reference(2_336_804L, 0.538, 75.00, EDGENEXT)),
+          new Variant(
+              "edgenext_small",
+              edgenext(List.of(3, 3, 9, 3), List.of(48, 96, 160, 304), 8),
+              DataConfig.IMAGENET,
+              new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)),
+          new Variant(
+              "edgenext_base",
+              edgenext(List.of(3, 3, 9, 3), List.of(80, 160, 288, 584), 8),
+              DataConfig.IMAGENET,
+              new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
+          new Variant(
+              "edgenext_micro_64",
+              EDGENEXT_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(187_552L, null, null, "attnzoo (training size); params: timm 1.0.29")),
+          new Variant(
+              "swiftformer_xs",
+              swiftformer(List.of(3, 3, 6, 4), List.of(48, 56, 112, 220)),
+              DataConfig.IMAGENET,
+              new Reference(3_475_360L, 0.6, 75.7, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_s",
+              swiftformer(List.of(3, 3, 9, 6), List.of(48, 64, 168, 224)),
+              DataConfig.IMAGENET,
+              new Reference(6_092_128L, 1.0, 78.5, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_l1",
+              swiftformer(List.of(4, 3, 10, 5), List.of(48, 96, 192, 384)),
+              DataConfig.IMAGENET,
+              new Reference(12_057_920L, 1.6, 80.9, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_l3",
+              swiftformer(List.of(4, 4, 12, 6), List.of(64, 128, 320, 512)),
+              DataConfig.IMAGENET,
+              new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)),
+          new Variant(
+              "swiftformer_micro_64",
+              SWIFTFORMER_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(112_932L, null, null, "attnzoo (training size); params: timm 1.0.29")),
           // Kernel-linear attention in the ViT backbone. Every mechanism has the parameters of
           // MHSA (q, k, v and output projections with biases), so the counts equal timm's ViT;
           // computed with timm 1.0.29 after swapping in the official modules' parameter layout.

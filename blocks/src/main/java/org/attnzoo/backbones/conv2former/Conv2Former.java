@@ -52,46 +52,47 @@ public class Conv2Former extends AbstractBlock {
     down.add(
         addChildBlock(
             "downsample_layers.0",
-            NamedSequential.of(
-                "0", conv(stemWidth, 3, 2, 1, false),
-                "1", new Gelu(),
-                "2", BatchNorm.of(stemWidth),
-                "3", conv(stemWidth, 3, 1, 1, false),
-                "4", new Gelu(),
-                "5", BatchNorm.of(stemWidth),
-                "6", conv(dims.get(0), 2, 2, 0, false))));
+            new NamedSequential()
+                .add("0", conv(stemWidth, 3, 2, 1, false))
+                .add("1", new Gelu())
+                .add("2", BatchNorm.of(stemWidth))
+                .add("3", conv(stemWidth, 3, 1, 1, false))
+                .add("4", new Gelu())
+                .add("5", BatchNorm.of(stemWidth))
+                .add("6", conv(dims.get(0), 2, 2, 0, false))));
     for (int i = 1; i < 4; i++) {
       down.add(
           addChildBlock(
               "downsample_layers." + i,
-              NamedSequential.of(
-                  "0", LayerNorm2d.of(dims.get(i - 1)), "1", conv(dims.get(i), 2, 2, 0, true))));
+              new NamedSequential()
+                  .add("0", LayerNorm2d.of(dims.get(i - 1)))
+                  .add("1", conv(dims.get(i), 2, 2, 0, true))));
     }
     downsampleLayers = Collections.unmodifiableList(down);
     int total = config.depths().stream().mapToInt(Integer::intValue).sum();
     List<NamedSequential> list = new ArrayList<>();
     int cur = 0;
     for (int i = 0; i < 4; i++) {
-      List<Object> blocks = new ArrayList<>();
+      NamedSequential stage = new NamedSequential();
       for (int j = 0; j < config.depths().get(i); j++) {
         // Stochastic depth grows linearly over all blocks (torch.linspace(0, rate, total)).
         float dpr = total == 1 ? 0f : config.dropPathRate() * (cur + j) / (total - 1);
-        blocks.add(String.valueOf(j));
-        blocks.add(
+        stage.add(
+            String.valueOf(j),
             new Conv2FormerBlock(
                 dims.get(i), config.kernelSize(), config.mlpRatio(), dpr, config.layerScaleInit()));
       }
-      list.add(addChildBlock("stages." + i, NamedSequential.of(blocks.toArray())));
+      list.add(addChildBlock("stages." + i, stage));
       cur += config.depths().get(i);
     }
     stages = Collections.unmodifiableList(list);
     head =
         addChildBlock(
             "head",
-            NamedSequential.of(
-                "0", conv(config.headWidth(), 1, 1, 0, true),
-                "1", new Gelu(),
-                "2", LayerNorm2d.of(config.headWidth())));
+            new NamedSequential()
+                .add("0", conv(config.headWidth(), 1, 1, 0, true))
+                .add("1", new Gelu())
+                .add("2", LayerNorm2d.of(config.headWidth())));
     pred =
         config.numClasses() > 0
             ? addChildBlock("pred", Linear.builder().setUnits(config.numClasses()).build())

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.attnzoo.backbones.ShortTraining;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.testing.BlockContract;
 import org.junit.jupiter.api.Test;
@@ -93,5 +94,11 @@ class Conv2FormerTest {
             IllegalArgumentException.class,
             () -> Conv2FormerConfig.of(6, List.of(8, 16, 16, 24), List.of(1, 1, 1, 1)));
     assertTrue(e.getMessage().contains("kernelSize must be odd"), e.getMessage());
+  }
+
+  @Test
+  void lossGoesDownInAFewSteps() {
+    float[] loss = ShortTraining.firstAndLastLoss(SMALL, 8, 10);
+    assertTrue(loss[1] < 0.7f * loss[0], "loss " + loss[0] + " -> " + loss[1]);
   }
 }

@@ -1,0 +1,77 @@
+package org.attnzoo.backbones.edgenext;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.LayerNorm;
+
+/**
+ * Global average pooling, LayerNorm {@code norm} and a linear classifier {@code fc}: timm's {@code
+ * NormMlpClassifierHead} without its optional hidden layer, as ConvNeXt and EdgeNeXt use it. Input
+ * {@code [B, C, H, W]}; output logits {@code [B, numClasses]}, or the normalised pooled features
+ * {@code [B, C]} when {@code numClasses == 0}.
+ */
+public class PoolNormHead extends AbstractBlock {
+
+  private final long channels;
+  private final int numClasses;
+  private final LayerNorm norm;
+  private final Dropout drop;
+  private final Linear fc;
+
+  /**
+   * @param channels C
+   * @param numClasses classifier outputs, 0 for none
+   * @param eps LayerNorm eps
+   * @param dropRate dropout before the classifier
+   */
+  public PoolNormHead(long channels, int numClasses, float eps, float dropRate) {
+    this.channels = channels;
+    this.numClasses = numClasses;
+    norm = addChildBlock("norm", LayerNorm.of(channels, eps));
+    drop = addChildBlock("drop", Dropout.builder().optRate(dropRate).build());
+    fc = numClasses > 0 ? addChildBlock("fc", Linear.builder().setUnits(numClasses).build()) : null;
+  }
+
+  private void check(Shape in) {
+    Checks.rank("PoolNormHead", in, 4, "[B, C, H, W]");
+    Checks.size("PoolNormHead", in, 1, channels, "channels");
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    check(x.getShape());
+    Shape s = x.getShape();
+    // DJL's PyTorch engine averages over one axis at a time: flatten H and W first.
+    NDList pooled = new NDList(x.reshape(s.get(0), channels, -1).mean(new int[] {2}));
+    NDList y = drop.forward(ps, norm.forward(ps, pooled, training), training);
+    return fc == null ? y : fc.forward(ps, y, training);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    check(inputShapes[0]);
+    return new Shape[] {new Shape(inputShapes[0].get(0), numClasses > 0 ? numClasses : channels)};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+    check(shapes[0]);
+    Shape pooled = new Shape(shapes[0].get(0), channels);
+    norm.initialize(manager, dataType, pooled);
+    drop.initialize(manager, dataType, pooled);
+    if (fc != null) {
+      fc.initialize(manager, dataType, pooled);
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package org.attnzoo.backbones.swiftformer;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.nn.Checks;
+
+/**
+ * Hyper-parameters of a {@link SwiftFormer}, named as timm's {@code SwiftFormer} arguments; one
+ * entry per stage in each list.
+ *
+ * @param imgSize square input side the variant is trained at (the network accepts other sizes)
+ * @param inChans input channels
+ * @param numClasses outputs of the classifier and of the distillation classifier (0: pooled
+ *     features)
+ * @param layers encoders per stage (the last of each stage is a SwiftFormer encoder, the rest
+ *     convolution encoders)
+ * @param embedDims channels per stage
+ * @param downsamples whether the stage starts with a stride-2 3x3 convolution embedding
+ * @param mlpRatio MLP hidden width relative to the stage width
+ * @param dropRate dropout inside the MLPs and before the classifiers
+ * @param dropPathRate stochastic depth of the last encoder (linear from 0 over all encoders)
+ * @param layerScaleInit initial attention/MLP layer scale, or null for no layer scales
+ * @param attention token mixer of the SwiftFormer encoders, see {@link AttentionMechanisms} ({@code
+ *     "additive"} in SwiftFormer)
+ */
+public record SwiftFormerConfig(
+    int imgSize,
+    int inChans,
+    int numClasses,
+    List<Integer> layers,
+    List<Integer> embedDims,
+    List<Boolean> downsamples,
+    double mlpRatio,
+    float dropRate,
+    float dropPathRate,
+    Float layerScaleInit,
+    String attention)
+    implements BackboneConfig {
+
+  /** Validates the configuration with messages naming the offending values. */
+  public SwiftFormerConfig {
+    layers = List.copyOf(layers);
+    embedDims = List.copyOf(embedDims);
+    downsamples = List.copyOf(downsamples);
+    if (layers.isEmpty()) {
+      throw new IllegalArgumentException("SwiftFormer needs at least one stage, got layers []");
+    }
+    if (embedDims.size() != layers.size() || downsamples.size() != layers.size()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "embedDims %s and downsamples %s need one entry per stage (%d, as layers %s)",
+              embedDims, downsamples, layers.size(), layers));
+    }
+    Checks.positive("inChans", inChans);
+    if (numClasses < 0) {
+      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      Checks.positive("layers[" + i + "]", layers.get(i));
+      Checks.positive("embedDims[" + i + "]", embedDims.get(i));
+      long previous = i == 0 ? embedDims.get(0) : embedDims.get(i - 1);
+      if (!downsamples.get(i) && previous != embedDims.get(i)) {
+        throw new IllegalArgumentException(
+            String.format(
+                "stage %d has no downsampling, so it needs %d channels as its input, got"
+                    + " embedDims[%d] = %d",
+                i, previous, i, embedDims.get(i)));
+      }
+    }
+    if (embedDims.get(0) < 2) {
+      throw new IllegalArgumentException(
+          "embedDims[0] must be >= 2 (the stem halves it), got " + embedDims.get(0));
+    }
+    if (!(mlpRatio > 0)) {
+      throw new IllegalArgumentException("mlpRatio must be > 0, got " + mlpRatio);
+    }
+    Checks.positive("imgSize", imgSize);
+    Checks.probability("dropRate", dropRate);
+    Checks.probability("dropPathRate", dropPathRate);
+    AttentionMechanisms.get(attention); // fails early, listing the known mechanisms
+  }
+
+  /**
+   * A builder preset with timm's {@code SwiftFormer} defaults (swiftformer_xs): 224x224 RGB, 1000
+   * classes, layers 3,3,6,4, dims 48,56,112,220, downsampling in stages 1-3, MLP ratio 4, layer
+   * scale 1e-5, efficient additive attention.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * @return a builder holding this configuration, to derive variants from it
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.imgSize = imgSize;
+    b.inChans = inChans;
+    b.numClasses = numClasses;
+    b.layers = layers;
+    b.embedDims = embedDims;
+    b.downsamples = downsamples;
+    b.mlpRatio = mlpRatio;
+    b.dropRate = dropRate;
+    b.dropPathRate = dropPathRate;
+    b.layerScaleInit = layerScaleInit;
+    b.attention = attention;
+    return b;
+  }
+
+  /** Builds a {@link SwiftFormerConfig}; validation happens in {@link #build()}. */
+  public static final class Builder {
+    private int imgSize = 224;
+    private int inChans = 3;
+    private int numClasses = 1000;
+    private List<Integer> layers = List.of(3, 3, 6, 4);
+    private List<Integer> embedDims = List.of(48, 56, 112, 220);
+    private List<Boolean> downsamples = List.of(false, true, true, true);
+    private double mlpRatio = 4.0;
+    private float dropRate;
+    private float dropPathRate;
+    private Float layerScaleInit = 1e-5f;
+    private String attention = "additive";
+
+    private Builder() {}
+
+    /**
+     * @param layers encoders per stage
+     * @param embedDims channels per stage
+     * @return this
+     */
+    public Builder setStages(List<Integer> layers, List<Integer> embedDims) {
+      this.layers = layers;
+      this.embedDims = embedDims;
+      return this;
+    }
+
+    /**
+     * @param downsamples whether each stage downsamples
+     * @return this
+     */
+    public Builder optDownsamples(List<Boolean> downsamples) {
+      this.downsamples = downsamples;
+      return this;
+    }
+
+    /**
+     * @param imgSize input side
+     * @return this
+     */
+    public Builder optImgSize(int imgSize) {
+      this.imgSize = imgSize;
+      return this;
+    }
+
+    /**
+     * @param inChans input channels
+     * @return this
+     */
+    public Builder optInChans(int inChans) {
+      this.inChans = inChans;
+      return this;
+    }
+
+    /**
+     * @param numClasses classifier outputs (0 for features)
+     * @return this
+     */
+    public Builder optNumClasses(int numClasses) {
+      this.numClasses = numClasses;
+      return this;
+    }
+
+    /**
+     * @param mlpRatio MLP ratio
+     * @return this
+     */
+    public Builder optMlpRatio(double mlpRatio) {
+      this.mlpRatio = mlpRatio;
+      return this;
+    }
+
+    /**
+     * @param dropRate dropout in the MLPs and before the classifiers
+     * @return this
+     */
+    public Builder optDropRate(float dropRate) {
+      this.dropRate = dropRate;
+      return this;
+    }
+
+    /**
+     * @param dropPathRate stochastic depth of the last encoder
+     * @return this
+     */
+    public Builder optDropPathRate(float dropPathRate) {
+      this.dropPathRate = dropPathRate;
+      return this;
+    }
+
+    /**
+     * @param layerScaleInit initial layer scale, or null for none
+     * @return this
+     */
+    public Builder optLayerScaleInit(Float layerScaleInit) {
+      this.layerScaleInit = layerScaleInit;
+      return this;
+    }
+
+    /**
+     * @param attention mechanism name, see {@link AttentionMechanisms}
+     * @return this
+     */
+    public Builder optAttention(String attention) {
+      this.attention = attention;
+      return this;
+    }
+
+    /**
+     * @return the validated configuration
+     */
+    public SwiftFormerConfig build() {
+      return new SwiftFormerConfig(
+          imgSize,
+          inChans,
+          numClasses,
+          layers,
+          embedDims,
+          downsamples,
+          mlpRatio,
+          dropRate,
+          dropPathRate,
+          layerScaleInit,
+          attention);
+    }
+  }
+
+  /**
+   * @return encoders over all stages
+   */
+  public int totalDepth() {
+    return layers.stream().mapToInt(Integer::intValue).sum();
+  }
+
+  @Override
+  public String family() {
+    return "swiftformer";
+  }
+
+  @Override
+  public SwiftFormer newBlock() {
+    return new SwiftFormer(this);
+  }
+
+  @Override
+  public Shape inputShape() {
+    return new Shape(inChans, imgSize, imgSize);
+  }
+}
