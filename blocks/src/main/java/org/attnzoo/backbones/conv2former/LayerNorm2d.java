@@ -61,9 +61,10 @@ public class LayerNorm2d extends AbstractBlock {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     check(x.getShape());
-    // Normalised in place along axis 1, not via a channels-last transpose and the fused layer
-    // norm: libtorch 2.7.1 (DJL 0.36, CPU) miscomputes some convolutions of channels-last-strided
-    // inputs (seen with batch 2, 64 -> 1024 or 1280 channels), and the next block is a convolution.
+    // Normalised along axis 1 without a channels-last transpose: libtorch 2.7.1's oneDNN AVX-512
+    // fp32 convolution miscomputes channels-last-strided inputs on this project's CPUs (seen with
+    // batch 2, 64 -> 1280 channels; the build now pins DNNL_MAX_CPU_ISA=AVX2), and a convolution
+    // follows every LayerNorm2d here.
     NDArray centered = x.sub(x.mean(new int[] {1}, true));
     NDArray var = centered.square().mean(new int[] {1}, true);
     NDArray normed = centered.div(var.add(eps).sqrt());

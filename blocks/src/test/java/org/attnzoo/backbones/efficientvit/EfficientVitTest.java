@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.attnzoo.backbones.ShortTraining;
+import org.attnzoo.backbones.TrainingSmoke;
 import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.testing.BlockContract;
@@ -99,7 +99,7 @@ class EfficientVitTest {
 
   @Test
   void lossGoesDownInAFewSteps() {
-    float[] loss = ShortTraining.firstAndLastLoss(SMALL, 8, 10);
+    float[] loss = TrainingSmoke.firstAndLastLoss(SMALL.newBlock(), SMALL.inputShape(8), 5, 10);
     assertTrue(loss[1] < 0.7f * loss[0], "loss " + loss[0] + " -> " + loss[1]);
   }
 }
