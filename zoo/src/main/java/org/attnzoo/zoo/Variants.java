@@ -4,7 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
+import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.tosa.TosaLayers;
@@ -46,6 +48,28 @@ public final class Variants {
           .optInChans(1)
           .optNumClasses(10)
           .build();
+
+  private static final String EFFICIENTVIT =
+      "timm 1.0.29 (params); mit-han-lab/efficientvit README, r224 (MACs, top-1)";
+
+  private static final String CONV2FORMER =
+      "official HVision-NKU/Conv2Former code (params); paper / README (GFLOPs, top-1)";
+
+  private static final EfficientVitConfig EFFICIENTVIT_MICRO =
+      new EfficientVitConfig(
+          32,
+          1,
+          10,
+          List.of(8, 16, 24, 32, 48),
+          List.of(1, 1, 1, 1, 1),
+          8,
+          4.0,
+          List.of(128, 128),
+          0f);
+
+  private static final Conv2FormerConfig CONV2FORMER_MICRO =
+      new Conv2FormerConfig(
+          32, 1, 10, 7, List.of(16, 32, 48, 64), List.of(1, 1, 2, 1), 4, 1280, 1e-6f, 0f);
 
   /** EdgeNeXt: GMACs at 256px and top-1 of Maaz et al. 2022, as quoted in timm's edgenext.py. */
   private static final String EDGENEXT = "Maaz et al. 2022; params: timm 1.0.29";
@@ -231,7 +255,58 @@ public final class Variants {
               VIT_MICRO.toBuilder().optLayers(TosaLayers.alternate(4, 0.5)).build(),
               DataConfig.FASHION_MNIST,
               new Reference(
-                  139_978L + 2 * 104, null, null, "attnzoo (training size) + ToSA selectors")));
+                  139_978L + 2 * 104, null, null, "attnzoo (training size) + ToSA selectors")),
+          new Variant(
+              "efficientvit_b0",
+              EfficientVitConfig.b0(),
+              DataConfig.IMAGENET,
+              new Reference(3_410_008L, null, null, EFFICIENTVIT)),
+          new Variant(
+              "efficientvit_b1",
+              EfficientVitConfig.b1(),
+              DataConfig.IMAGENET,
+              new Reference(9_102_024L, 0.52, 79.39, EFFICIENTVIT)),
+          new Variant(
+              "efficientvit_b2",
+              EfficientVitConfig.b2(),
+              DataConfig.IMAGENET,
+              new Reference(24_330_712L, 1.6, 82.10, EFFICIENTVIT)),
+          new Variant(
+              "efficientvit_b3",
+              EfficientVitConfig.b3(),
+              DataConfig.IMAGENET,
+              new Reference(48_646_056L, 4.0, 83.47, EFFICIENTVIT)),
+          new Variant(
+              "efficientvit_micro_32",
+              EFFICIENTVIT_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(102_506L, null, null, "timm 1.0.29 (training size)")),
+          // Conv2Former GFLOPs are the paper's FLOPs (multiply-adds), as in its README table.
+          new Variant(
+              "conv2former_n",
+              Conv2FormerConfig.n(),
+              DataConfig.IMAGENET,
+              new Reference(14_992_840L, 2.2, 81.5, CONV2FORMER)),
+          new Variant(
+              "conv2former_t",
+              Conv2FormerConfig.t(),
+              DataConfig.IMAGENET,
+              new Reference(26_697_204L, 4.4, 83.2, CONV2FORMER)),
+          new Variant(
+              "conv2former_s",
+              Conv2FormerConfig.s(),
+              DataConfig.IMAGENET,
+              new Reference(50_032_692L, 8.7, 84.1, CONV2FORMER)),
+          new Variant(
+              "conv2former_b",
+              Conv2FormerConfig.b(),
+              DataConfig.IMAGENET,
+              new Reference(90_029_112L, 15.9, 84.4, CONV2FORMER)),
+          new Variant(
+              "conv2former_micro_32",
+              CONV2FORMER_MICRO,
+              DataConfig.FASHION_MNIST,
+              new Reference(252_034L, null, null, "official Conv2Former code (training size)")));
 
   /**
    * A ViT variant with its attention replaced: named {@code <base>_<mechanism>}, no published

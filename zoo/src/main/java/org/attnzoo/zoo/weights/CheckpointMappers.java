@@ -10,7 +10,10 @@ public final class CheckpointMappers {
           "vit", CheckpointMapper.IDENTITY,
           "swin", SwinCheckpointMapper.INSTANCE,
           "edgenext", CheckpointMapper.IDENTITY,
-          "swiftformer", CheckpointMapper.IDENTITY);
+          "swiftformer", CheckpointMapper.IDENTITY,
+          // timm efficientvit_mit names and the official Conv2Former names are the child names.
+          "efficientvit", CheckpointMapper.IDENTITY,
+          "conv2former", CheckpointMapper.IDENTITY);
 
   private CheckpointMappers() {}
 

@@ -1,0 +1,35 @@
+package org.attnzoo.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Hard swish (Howard et al., MobileNetV3, 2019): {@code x * relu6(x + 3) / 6}, as {@code
+ * torch.nn.Hardswish}. DJL has no such activation; use {@link #hardswish} inside a block or this
+ * parameter-free block as a child.
+ */
+public class Hardswish extends AbstractBlock {
+
+  /**
+   * @param x any array
+   * @return {@code x * relu6(x + 3) / 6}, elementwise
+   */
+  public static NDArray hardswish(NDArray x) {
+    return x.mul(x.add(3f).clip(0f, 6f)).div(6f);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    return new NDList(hardswish(inputs.singletonOrThrow()));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return inputShapes;
+  }
+}
