@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference run: the attnzoo Fashion-MNIST recipe in PyTorch/timm, for comparison with
 `attnzoo train`. Same architecture (timm VisionTransformer, img_size=32, patch_size=4, in_chans=1),
-same data pipeline (pad 28->32, normalise, pad-4-and-crop, horizontal flip), same recipe (AdamW with
+same data pipeline (bilinear resize 28->32, normalise, pad-4-and-crop, horizontal flip), same recipe (AdamW with
 no decay for ndim<=1 and tokens, cosine schedule with linear warm-up per step, label smoothing,
 global-norm clipping). Writes a CSV of per-epoch metrics.
 
@@ -41,13 +41,15 @@ def load(root, split):
         raise FileNotFoundError(f"{prefix}-{kind} in {root}")
     x = torch.from_numpy(read_idx(find("images")).copy()).float().div_(255.0)
     y = torch.from_numpy(read_idx(find("labels")).astype(np.int64))
-    x = F.pad(x[:, None], (2, 2, 2, 2))  # 28 -> 32, black border like the Java pipeline
+    # 28 -> 32 bilinear, half-pixel centres: as ImageSet.fit and the zoo translator's Resize
+    x = F.interpolate(x[:, None], size=(32, 32), mode="bilinear", align_corners=False)
+    x = x.mul(255).round().clamp(0, 255).div(255)  # ImageSet stores 8-bit pixels
     return (x - 0.2860) / 0.3530, y
 
 
 def augment(x, gen):
     n = x.shape[0]
-    background = (0 - 0.2860) / 0.3530
+    background = (0 - 0.2860) / 0.3530  # zero padding before normalisation, as Augment
     padded = F.pad(x, (4, 4, 4, 4), value=background)
     dx = torch.randint(0, 9, (n,), generator=gen)
     dy = torch.randint(0, 9, (n,), generator=gen)
