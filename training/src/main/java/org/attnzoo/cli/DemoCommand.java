@@ -46,12 +46,12 @@ final class DemoCommand implements Callable<Integer> {
       description = "fashion-mnist, subset, synthetic or a folder (see train --help)")
   String data;
 
-  @Option(names = "--epochs", defaultValue = "3")
+  @Option(names = "--epochs", defaultValue = "2")
   int epochs;
 
   @Option(
       names = "--max-train",
-      defaultValue = "10000",
+      defaultValue = "6000",
       description = "training images used (0: all); keeps the demo to minutes on two cores")
   int maxTrain;
 
@@ -68,7 +68,27 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Variant v = Variants.get(variant);
     Platforms.requireBundledNatives();
-    TrainConfig config = TrainConfig.defaults().withEpochs(epochs);
+    // The default recipe, shortened: 2 epochs, 0.3 of an epoch of warm-up, batch 64.
+    TrainConfig d =
+        TrainConfig.defaults().withEpochs(epochs).withWarmupEpochs(Math.min(0.3, epochs));
+    TrainConfig config =
+        new TrainConfig(
+            d.epochs(),
+            64,
+            d.lr(),
+            d.minLr(),
+            d.warmupEpochs(),
+            d.weightDecay(),
+            d.beta1(),
+            d.beta2(),
+            d.eps(),
+            d.labelSmoothing(),
+            d.clipGrad(),
+            d.emaDecay(),
+            d.dropPath(),
+            d.augment(),
+            d.seed(),
+            d.evalBatchSize());
     TrainCommand.Result trained =
         TrainCommand.train(v, config, data, maxTrain, out, false, 0, device, false);
     System.out.println(trained.summary());

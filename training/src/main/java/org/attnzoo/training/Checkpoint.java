@@ -52,7 +52,8 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
    * @param dataset what it was trained on
    * @param config the recipe
    * @param epochsDone completed epochs
-   * @param steps optimizer steps taken (the schedule position)
+   * @param steps training steps taken (the schedule position)
+   * @param optimizerSteps AdamW updates applied (steps minus skipped non-finite ones)
    * @param rng random-number state
    * @param history metrics of the completed epochs
    */
@@ -62,6 +63,7 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
       TrainConfig config,
       int epochsDone,
       long steps,
+      long optimizerSteps,
       RngState rng,
       List<EpochMetrics> history) {}
 

@@ -115,6 +115,30 @@ public record TrainConfig(
   }
 
   /**
+   * @param warmupEpochs linear warm-up length in epochs
+   * @return a copy with it
+   */
+  public TrainConfig withWarmupEpochs(double warmupEpochs) {
+    return new TrainConfig(
+        epochs,
+        batchSize,
+        lr,
+        minLr,
+        warmupEpochs,
+        weightDecay,
+        beta1,
+        beta2,
+        eps,
+        labelSmoothing,
+        clipGrad,
+        emaDecay,
+        dropPath,
+        augment,
+        seed,
+        evalBatchSize);
+  }
+
+  /**
    * @param augment training augmentation
    * @return a copy with it
    */

@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -62,6 +63,8 @@ public final class TrainingRun implements AutoCloseable {
   /** Plot file name inside the output folder. */
   public static final String PLOT = "curves.png";
 
+  private static final NDIndex ALL = new NDIndex("...");
+  private static final boolean TRACE = System.getenv("ATTNZOO_TRACE") != null;
   private static final long INIT_STREAM = 0x1_0000_0000L;
   private static final long AUGMENT_STREAM = 0x2_0000_0000L;
   private static final long ENGINE_STREAM = 0x3_0000_0000L;
@@ -82,6 +85,8 @@ public final class TrainingRun implements AutoCloseable {
   private final List<EpochMetrics> history = new ArrayList<>();
   private Progress progress = new Progress(System.err, true);
   private int epochsDone;
+  private long steps;
+  private long skipped;
 
   /**
    * Builds the model (seeded initialisation) and the optimizer.
@@ -140,6 +145,11 @@ public final class TrainingRun implements AutoCloseable {
         });
   }
 
+  // A fill, not a multiplication by zero: NaN * 0 would stay NaN.
+  private static void zero(NDArray grad) {
+    grad.set(ALL, 0f);
+  }
+
   private static Variant withDropPath(Variant v, Float dropPath) {
     if (dropPath == null) {
       return v;
@@ -181,7 +191,7 @@ public final class TrainingRun implements AutoCloseable {
       progress.log(
           String.format(
               "resuming %s at epoch %d/%d (step %d)",
-              variant.name(), epochsDone + 1, config.epochs(), optimizer.steps()));
+              variant.name(), epochsDone + 1, config.epochs(), steps));
     }
     int ran = 0;
     while (epochsDone < config.epochs() && (stopAfter <= 0 || ran < stopAfter)) {
@@ -214,7 +224,7 @@ public final class TrainingRun implements AutoCloseable {
     int seen = 0;
     double lr = 0;
     for (int s = 0; s < stepsPerEpoch; s++) {
-      long step = optimizer.steps();
+      long step = steps++;
       int from = s * config.batchSize();
       int count = Math.min(config.batchSize(), n - from);
       Random r = new Random(Seeds.mix(config.seed(), AUGMENT_STREAM + step));
@@ -238,14 +248,30 @@ public final class TrainingRun implements AutoCloseable {
           g.attach(sm);
           grads.put(e.getKey(), g);
         }
-        Gradients.clipGlobalNorm(grads.values(), config.clipGrad());
+        double norm = Gradients.clipGlobalNorm(grads.values(), config.clipGrad());
+        float lossValue = loss.getFloat();
+        if (!Double.isFinite(norm) || !Float.isFinite(lossValue)) {
+          // As PyTorch's GradScaler: a step with non-finite gradients is skipped rather than
+          // spreading NaN into every weight (and into the checkpoint).
+          skipped++;
+          progress.log(
+              String.format(
+                  "warning: step %d skipped (loss %s, gradient norm %s); %d skipped so far",
+                  step, lossValue, norm, skipped));
+          grads.values().forEach(TrainingRun::zero);
+          continue;
+        }
+        if (TRACE) {
+          System.err.printf(
+              "step %d lr %.4g loss %.5f grad-norm %.4f%n", step, lr, lossValue, norm);
+        }
         optimizer.step(grads, lr);
         // PyTorch accumulates gradients across backward calls.
-        grads.values().forEach(g -> g.muli(0));
+        grads.values().forEach(TrainingRun::zero);
         if (ema != null) {
           ema.update();
         }
-        lossSum += loss.getFloat() * count;
+        lossSum += lossValue * count;
         long[] pred = logits.argMax(1).toLongArray();
         for (int i = 0; i < count; i++) {
           if (pred[i] == b.labels()[i]) {
@@ -277,7 +303,7 @@ public final class TrainingRun implements AutoCloseable {
     double seconds = (System.nanoTime() - start) / 1e9;
     return new EpochMetrics(
         epoch + 1,
-        optimizer.steps(),
+        steps,
         lr,
         lossSum / seen,
         (double) correct / seen,
@@ -338,8 +364,9 @@ public final class TrainingRun implements AutoCloseable {
             data.name(),
             config,
             epochsDone,
+            steps,
             optimizer.steps(),
-            new Checkpoint.RngState(config.seed(), epochsDone, optimizer.steps()),
+            new Checkpoint.RngState(config.seed(), epochsDone, steps),
             List.copyOf(history)),
         tensors);
   }
@@ -372,7 +399,8 @@ public final class TrainingRun implements AutoCloseable {
       }
     }
     params.forEach((k, p) -> HostCopy.into(p.getArray(), model.get(k).data()));
-    optimizer.restore(adam, meta.steps());
+    optimizer.restore(adam, meta.optimizerSteps());
+    steps = meta.steps();
     if (ema != null) {
       ema.restore(averages);
     }

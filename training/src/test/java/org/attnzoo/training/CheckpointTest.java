@@ -41,6 +41,7 @@ class CheckpointTest {
             TrainConfig.defaults(),
             epoch,
             epoch * 10L,
+            epoch * 10L,
             new Checkpoint.RngState(42, epoch, epoch * 10L),
             List.of()),
         tensors);
