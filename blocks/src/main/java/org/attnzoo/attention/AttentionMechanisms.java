@@ -15,6 +15,10 @@ public final class AttentionMechanisms {
 
   static {
     MECHANISMS.put("mhsa", MultiHeadSelfAttention::new);
+    MECHANISMS.put("elu", EluLinearAttention::new);
+    MECHANISMS.put("cosformer", CosFormerAttention::new);
+    MECHANISMS.put("hydra", HydraAttention::new);
+    MECHANISMS.put("sima", SimAAttention::new);
   }
 
   private AttentionMechanisms() {}

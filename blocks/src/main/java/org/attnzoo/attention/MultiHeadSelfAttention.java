@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -18,7 +20,7 @@ import org.attnzoo.nn.Checks;
  * proj}. Cost and memory are quadratic in the number of tokens: this is the baseline every
  * efficient mechanism is measured against.
  */
-public class MultiHeadSelfAttention extends AbstractBlock {
+public class MultiHeadSelfAttention extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final int numHeads;
@@ -94,5 +96,28 @@ public class MultiHeadSelfAttention extends AbstractBlock {
     attnDrop.initialize(manager, dataType, n);
     proj.initialize(manager, dataType, in);
     projDrop.initialize(manager, dataType, in);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String fused = g.apply(qkv, inputs[0]);
+    // Split the channels into q | k | v first so that no tensor exceeds rank 4.
+    String[] parts =
+        g.node(
+            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    String[] heads = new String[3];
+    for (int i = 0; i < 3; i++) {
+      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
+      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    }
+    String q = g.op("Mul", heads[0], g.scalar(scale));
+    String kT = g.op("Transpose", new String[] {heads[1]}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String attn =
+        g.op("Softmax", new String[] {g.op("MatMul", q, kT)}, OnnxGraph.Attr.of("axis", -1L));
+    attn = g.apply(attnDrop, attn);
+    String out = g.op("MatMul", attn, heads[2]);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(proj, out))};
   }
 }

@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Batch normalisation over axis 1 ({@code [B, C, ...]}), as {@code torch.nn.BatchNorm1d/2d}, with
@@ -16,7 +18,7 @@ import ai.djl.util.PairList;
  * (PyTorch's momentum convention: {@code running = (1 - m) running + m batch}); otherwise it uses
  * the running statistics.
  */
-public class BatchNorm extends AbstractBlock {
+public class BatchNorm extends AbstractBlock implements OnnxExportable {
 
   private final long channels;
   private final float eps;
@@ -93,5 +95,18 @@ public class BatchNorm extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
     return inputShapes;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    // Inference form: normalises with the running statistics.
+    return new String[] {
+      g.op(
+          "BatchNormalization",
+          new String[] {
+            inputs[0], g.param(weight), g.param(bias), g.param(runningMean), g.param(runningVar)
+          },
+          OnnxGraph.Attr.of("epsilon", eps))
+    };
   }
 }

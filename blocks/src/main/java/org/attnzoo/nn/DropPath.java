@@ -6,13 +6,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Stochastic depth (Huang et al., 2016): in training, drops a residual branch for a whole sample
  * with probability {@code rate} and scales the kept samples by {@code 1 / (1 - rate)}; at inference
  * it is the identity. DJL has no such block.
  */
-public class DropPath extends AbstractBlock {
+public class DropPath extends AbstractBlock implements OnnxExportable {
 
   private final float rate;
 
@@ -55,5 +57,11 @@ public class DropPath extends AbstractBlock {
    */
   public float getRate() {
     return rate;
+  }
+
+  /** The exported graph is for inference, where stochastic depth is the identity. */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return inputs;
   }
 }

@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Layer normalisation over the last axis, as {@code torch.nn.LayerNorm(dim)}.
@@ -16,7 +18,7 @@ import ai.djl.util.PairList;
  * vision transformers normalise each token over its channels with eps 1e-6 (timm). The parameters
  * are named {@code weight} and {@code bias} as in PyTorch so that checkpoint keys map one to one.
  */
-public class LayerNorm extends AbstractBlock {
+public class LayerNorm extends AbstractBlock implements OnnxExportable {
 
   private static final byte VERSION = 1;
 
@@ -93,5 +95,16 @@ public class LayerNorm extends AbstractBlock {
    */
   public float getEps() {
     return eps;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {
+      g.op(
+          "LayerNormalization",
+          new String[] {inputs[0], g.param(weight), g.param(bias)},
+          OnnxGraph.Attr.of("axis", -1L),
+          OnnxGraph.Attr.of("epsilon", eps))
+    };
   }
 }

@@ -8,12 +8,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Per-channel learnable scale of a residual branch (CaiT, Touvron et al., 2021): {@code x * gamma}
  * over the last axis, with {@code gamma} initialised to a small constant.
  */
-public class LayerScale extends AbstractBlock {
+public class LayerScale extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final Parameter gamma;
@@ -48,5 +50,10 @@ public class LayerScale extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     Checks.size("LayerScale", inputShapes[0], -1, dim, "channels");
     return inputShapes;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {g.op("Mul", inputs[0], g.param(gamma))};
   }
 }

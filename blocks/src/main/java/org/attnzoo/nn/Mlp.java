@@ -8,12 +8,14 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * The transformer feed-forward network: {@code fc2(drop(gelu(fc1(x))))} over the last axis, as
  * timm's {@code Mlp}. GELU is the exact (erf) form, as in PyTorch's default.
  */
-public class Mlp extends AbstractBlock {
+public class Mlp extends AbstractBlock implements OnnxExportable {
 
   private final long inFeatures;
   private final long outFeatures;
@@ -78,5 +80,11 @@ public class Mlp extends AbstractBlock {
     drop1.initialize(manager, dataType, hidden);
     fc2.initialize(manager, dataType, hidden);
     drop2.initialize(manager, dataType, getOutputShapes(shapes));
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.gelu(g.apply(fc1, inputs[0]));
+    return new String[] {g.apply(drop2, g.apply(fc2, g.apply(drop1, x)))};
   }
 }

@@ -9,13 +9,15 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Image to patch tokens: a {@code p x p} convolution with stride {@code p} (timm's {@code
  * PatchEmbed.proj}), then {@code [B, C, H/p, W/p] -> [B, N, C]} with N = (H/p)(W/p) in row-major
  * order.
  */
-public class PatchEmbed extends AbstractBlock {
+public class PatchEmbed extends AbstractBlock implements OnnxExportable {
 
   private final int patchSize;
   private final int inChannels;
@@ -77,5 +79,13 @@ public class PatchEmbed extends AbstractBlock {
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
     proj.initialize(manager, dataType, shapes);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(proj, inputs[0]);
+    // [B, C, h, w] -> [B, C, hw] -> [B, hw, C]; 0 copies the dynamic batch axis.
+    x = g.op("Reshape", x, g.ints(0, embedDim, -1));
+    return new String[] {g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 2, 1))};
   }
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       TrainCommand.class,
       DemoCommand.class,
+      ExportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class AttnZooCli {

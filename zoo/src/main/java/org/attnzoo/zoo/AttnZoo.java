@@ -1,6 +1,7 @@
 package org.attnzoo.zoo;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.SafeTensors;
 import org.attnzoo.zoo.io.Tensor;
 import org.attnzoo.zoo.weights.CheckpointMappers;
@@ -52,7 +54,8 @@ public final class AttnZoo {
   /**
    * A model of the variant with weights from a file or URL: a timm {@code .safetensors} state dict
    * (mapped by the family's checkpoint mapper) or an attnzoo/DJL {@code .params} file. The format
-   * is recognised by content, not by name.
+   * is recognised by content, not by name. With the ONNX Runtime engine see {@link
+   * #loadOnnxRuntime}.
    *
    * @param variant the variant
    * @param weights a path or an http(s)/file URL
@@ -64,6 +67,9 @@ public final class AttnZoo {
    */
   public static Model load(Variant variant, String weights, Device device, String engine)
       throws IOException {
+    if (Engines.isOnnxRuntime(engine)) {
+      return loadOnnxRuntime(variant, weights, device);
+    }
     Path file = localFile(weights);
     Model model = newModel(variant, device, engine);
     try {
@@ -151,5 +157,81 @@ public final class AttnZoo {
       }
       return n;
     }
+  }
+
+  /**
+   * An ONNX Runtime model of the variant (inference only). {@code weights} is either an {@code
+   * .onnx} file written by {@link #exportOnnx} (recognised by its extension), or weights as for
+   * {@link #load}, which are then exported on the fly (this needs the PyTorch engine here).
+   *
+   * @param variant the variant
+   * @param weights an {@code .onnx}, {@code .safetensors} or {@code .params} path or URL
+   * @param device where to run; a GPU needs ONNX Runtime's CUDA build (Maven profile {@code cuda})
+   * @return the model: run it with {@code model.newPredictor(translator)}, input {@code [B, C, H,
+   *     W]} float32 with any batch size
+   * @throws IOException if a file cannot be read or written
+   */
+  public static Model loadOnnxRuntime(Variant variant, String weights, Device device)
+      throws IOException {
+    Path file = localFile(weights);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("weights file not found: " + file);
+    }
+    Path onnx = file;
+    if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      if (Engines.isOnnxRuntime(Engines.resolve(Engines.PYTORCH.toLowerCase(Locale.ROOT)))) {
+        throw new IllegalArgumentException(
+            "cannot export "
+                + file
+                + " to ONNX here: PyTorch does not run on this CPU. Export on another machine"
+                + " (attnzoo export --format onnx) and pass the .onnx file.");
+      }
+      onnx = Files.createTempFile("attnzoo-" + variant.name() + "-", ".onnx");
+      onnx.toFile().deleteOnExit();
+      try (Model source = load(variant, weights, Device.cpu(), DEFAULT_ENGINE)) {
+        exportOnnx(source, variant, onnx);
+      }
+    }
+    Model model = Model.newInstance(variant.name(), device, Engines.ONNX_RUNTIME);
+    try {
+      // A non-null option map makes DJL add the CUDA execution provider on a GPU device.
+      model.load(onnx, variant.name(), Map.of());
+    } catch (MalformedModelException | IOException | RuntimeException e) {
+      model.close();
+      throw new IllegalArgumentException(
+          "ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+    }
+    model.setProperty(ParamsFile.VARIANT, variant.name());
+    return model;
+  }
+
+  /**
+   * Writes a model of the zoo as ONNX (opset 17, dynamic batch axis; see {@link OnnxExporter}).
+   *
+   * @param model a PyTorch-engine model made by {@link #newModel} or {@link #load}
+   * @param variant its variant
+   * @param file the {@code .onnx} file to write
+   * @throws IOException if writing fails
+   * @throws UnsupportedOperationException naming a block class that has no ONNX support
+   */
+  public static void exportOnnx(Model model, Variant variant, Path file) throws IOException {
+    OnnxExporter.export(model.getBlock(), variant.config().inputShape(), variant.name(), file);
+  }
+
+  /**
+   * Writes a model's weights as a reference ({@code timm}) state dict in safetensors format: the
+   * family's checkpoint mapper renames attnzoo parameters to the reference keys, so the file loads
+   * with {@code timm.create_model(name).load_state_dict(safetensors.torch.load_file(file))} and
+   * back with {@link #load}.
+   *
+   * @param model a PyTorch-engine model of the zoo
+   * @param variant its variant
+   * @param file the {@code .safetensors} file to write
+   * @throws IOException if writing fails
+   */
+  public static void exportSafetensors(Model model, Variant variant, Path file) throws IOException {
+    SafeTensors.write(
+        WeightImporter.export(model.getBlock(), CheckpointMappers.forFamily(variant.family())),
+        file);
   }
 }

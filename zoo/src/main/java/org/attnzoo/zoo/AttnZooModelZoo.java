@@ -36,7 +36,11 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. {@code
+ * With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code optArgument("onnx",
+ * file)} names a model written by {@code attnzoo export}, or the {@code weights} are exported on
+ * the fly.
+ *
+ * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. {@code
  * optFilter("dataset", "fashion-mnist")} without a {@code weights} argument selects weights trained
  * by attnzoo and shipped as resources {@code weights/<variant>-<dataset>.params}. Weights come from
  * the {@code weights} argument (path or URL); random initialisation only with {@code
@@ -52,7 +56,7 @@ public class AttnZooModelZoo extends ModelZoo {
 
   @Override
   public Set<String> getSupportedEngines() {
-    return Set.of(AttnZoo.DEFAULT_ENGINE);
+    return Set.of(AttnZoo.DEFAULT_ENGINE, Engines.ONNX_RUNTIME);
   }
 
   AttnZooModelZoo() {
@@ -100,7 +104,8 @@ public class AttnZooModelZoo extends ModelZoo {
         throw new ModelNotFoundException("variant " + variant.name() + " is not " + wanted);
       }
       Translator<I, O> translator = translator(criteria);
-      Map<String, Object> args = criteria.getArguments();
+      Map<String, Object> args =
+          criteria.getArguments() == null ? Map.of() : criteria.getArguments();
       Object weights = args.get("weights");
       boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
@@ -109,7 +114,18 @@ public class AttnZooModelZoo extends ModelZoo {
         weights = shippedWeights(dataset);
       }
       Model model;
-      if (weights != null) {
+      if (Engines.isOnnxRuntime(criteria.getEngine())) {
+        Object onnx = args.get("onnx");
+        Object source = onnx != null ? onnx : weights;
+        if (source == null) {
+          throw new IllegalArgumentException(
+              "variant "
+                  + variant.name()
+                  + " on OnnxRuntime: give an exported model with optArgument(\"onnx\", file)"
+                  + " or weights to export on the fly with optArgument(\"weights\", file)");
+        }
+        model = AttnZoo.loadOnnxRuntime(variant, source.toString(), device);
+      } else if (weights != null) {
         model = AttnZoo.load(variant, weights.toString(), device, criteria.getEngine());
       } else if (random) {
         model = AttnZoo.newModel(variant, device, criteria.getEngine());

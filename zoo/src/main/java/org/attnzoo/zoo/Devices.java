@@ -2,14 +2,15 @@ package org.attnzoo.zoo;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Resolves the {@code --device cpu|gpu|auto} choice. {@code gpu} fails with a clear message when no
- * CUDA device is visible to the engine; {@code auto} takes the GPU when there is one and otherwise
- * falls back to the CPU with one log line.
+ * Resolves the {@code --device cpu|gpu|auto} choice for an engine (PyTorch or ONNX Runtime). {@code
+ * gpu} fails with a clear message when no CUDA device is visible to the engine; {@code auto} takes
+ * the GPU when there is one and otherwise falls back to the CPU with one log line.
  */
 public final class Devices {
 
@@ -33,9 +34,13 @@ public final class Devices {
           throw new IllegalArgumentException(
               "--device gpu: no CUDA GPU is visible to the "
                   + engineName(engine)
-                  + " engine on this machine. Build with the 'cuda' Maven profile on a machine"
-                  + " with an NVIDIA driver (DJL then fetches CUDA libtorch on first start), or use"
-                  + " --device cpu / auto.");
+                  + " engine on this machine. "
+                  + (Engines.isOnnxRuntime(engine)
+                      ? "ONNX Runtime needs its CUDA build (the 'cuda' Maven profile brings"
+                          + " onnxruntime_gpu; CUDA 12 and cuDNN 9 must be installed)"
+                      : "Build with the 'cuda' Maven profile on a machine with an NVIDIA driver"
+                          + " (DJL then fetches CUDA libtorch on first start)")
+                  + ", or use --device cpu / auto.");
         }
         yield Device.gpu();
       }
@@ -58,7 +63,13 @@ public final class Devices {
 
   private static int gpuCount(String engine) {
     try {
-      return Engine.getEngine(engineName(engine)).getGpuCount();
+      Engine e = Engine.getEngine(engineName(engine));
+      int n = e.getGpuCount();
+      // A GPU is usable by ONNX Runtime only if its build has the CUDA execution provider.
+      if (n > 0 && Engines.isOnnxRuntime(e.getEngineName())) {
+        return e.hasCapability(StandardCapabilities.CUDA) ? n : 0;
+      }
+      return n;
     } catch (RuntimeException e) {
       return 0;
     }

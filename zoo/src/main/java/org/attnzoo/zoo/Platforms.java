@@ -51,9 +51,16 @@ public final class Platforms {
 
   /**
    * @throws IllegalStateException naming the profile to build with, when the class path carries no
-   *     PyTorch natives for this machine
+   *     PyTorch natives for this machine, or when this CPU cannot run them (ARMv8.0)
    */
   public static void requireBundledNatives() {
+    if (Engines.pyTorchUnsupportedHere()) {
+      throw new IllegalStateException(
+          "This aarch64 CPU lacks the ARMv8.1 atomics that DJL's PyTorch library needs (it would"
+              + " stop with SIGILL). Run on ONNX Runtime instead: export the model elsewhere"
+              + " (attnzoo export --format onnx) and use attnzoo run --engine onnxruntime --weights"
+              + " model.onnx.");
+    }
     String here = current();
     List<String> have = bundled();
     if (have.stream().anyMatch(c -> c.startsWith(here + " "))) {

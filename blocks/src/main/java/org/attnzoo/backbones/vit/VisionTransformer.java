@@ -19,6 +19,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.PatchEmbed;
@@ -31,7 +33,7 @@ import org.attnzoo.nn.PatchEmbed;
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
  * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
  */
-public class VisionTransformer extends AbstractBlock {
+public class VisionTransformer extends AbstractBlock implements OnnxExportable {
 
   private static final float NORM_EPS = 1e-6f;
 
@@ -196,5 +198,42 @@ public class VisionTransformer extends AbstractBlock {
    */
   public List<VitBlock> getBlocks() {
     return blocks;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(patchEmbed, inputs[0]);
+    int prefix = config.classToken() ? 1 : 0;
+    if (clsToken != null) {
+      // Broadcast the [1, 1, C] token to the dynamic batch: shape [B, 1, C] from x's shape.
+      String batch =
+          g.op("Gather", new String[] {g.op("Shape", x), g.ints(0)}, OnnxGraph.Attr.of("axis", 0L));
+      String shape =
+          g.op(
+              "Concat",
+              new String[] {batch, g.ints(1, config.embedDim())},
+              OnnxGraph.Attr.of("axis", 0L));
+      String cls = g.op("Expand", g.param(clsToken), shape);
+      x = g.op("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L));
+    }
+    x = g.op("Add", x, g.param(posEmbed));
+    for (VitBlock block : blocks) {
+      x = g.apply(block, x);
+    }
+    String pooled;
+    if (fcNorm == null) {
+      x = g.apply(norm, x);
+      pooled = g.op("Gather", new String[] {x, g.intScalar(0)}, OnnxGraph.Attr.of("axis", 1L));
+    } else {
+      String patches = g.op("Slice", x, g.ints(prefix), g.ints(Long.MAX_VALUE), g.ints(1));
+      pooled =
+          g.op(
+              "ReduceMean",
+              new String[] {patches},
+              OnnxGraph.Attr.ints("axes", 1),
+              OnnxGraph.Attr.of("keepdims", 0L));
+      pooled = g.apply(fcNorm, pooled);
+    }
+    return new String[] {g.apply(head, pooled)};
   }
 }

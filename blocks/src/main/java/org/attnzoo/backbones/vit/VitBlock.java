@@ -11,6 +11,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
 import org.attnzoo.nn.LayerNorm;
@@ -22,7 +24,7 @@ import org.attnzoo.nn.Mlp;
  * then {@code x + drop_path(ls2(mlp(norm2(x))))}. The attention comes from a factory, so every
  * token-mixing mechanism reuses this layer.
  */
-public class VitBlock extends AbstractBlock {
+public class VitBlock extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final LayerNorm norm1;
@@ -97,5 +99,14 @@ public class VitBlock extends AbstractBlock {
    */
   public Block getAttention() {
     return attn;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = inputs[0];
+    String y = g.apply(ls1, g.apply(attn, g.apply(norm1, x)));
+    x = g.op("Add", x, g.apply(dropPath1, y));
+    y = g.apply(ls2, g.apply(mlp, g.apply(norm2, x)));
+    return new String[] {g.op("Add", x, g.apply(dropPath2, y))};
   }
 }

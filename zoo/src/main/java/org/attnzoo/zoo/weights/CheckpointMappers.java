@@ -6,7 +6,7 @@ import java.util.Map;
 public final class CheckpointMappers {
 
   private static final Map<String, CheckpointMapper> BY_FAMILY =
-      Map.of("vit", CheckpointMapper.IDENTITY);
+      Map.of("vit", CheckpointMapper.IDENTITY, "swin", SwinCheckpointMapper.INSTANCE);
 
   private CheckpointMappers() {}
 

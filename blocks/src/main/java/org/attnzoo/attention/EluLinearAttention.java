@@ -1,0 +1,228 @@
+package org.attnzoo.attention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import org.attnzoo.nn.Checks;
+
+/**
+ * Linear attention with the {@code elu(x) + 1} feature map (Katharopoulos et al., 2020,
+ * "Transformers are RNNs"), laid out as fast-transformers' {@code AttentionLayer} around {@code
+ * LinearAttention}: separate {@code query_projection}, {@code key_projection}, {@code
+ * value_projection}, then per head
+ *
+ * <pre>
+ *   out_i = phi(q_i) (sum_j phi(k_j) v_j^T) / (phi(q_i) . sum_j phi(k_j) + eps),
+ * </pre>
+ *
+ * and {@code out_projection}. There is no softmax and no {@code 1/sqrt(d)} scale. Computing {@code
+ * sum_j phi(k_j) v_j^T} first makes the cost {@code O(N d^2)} instead of {@code O(N^2 d)}.
+ *
+ * <p>The causal form (paper Sec. 3.3.1) restricts the sums to {@code j <= i}: prefix sums over keys
+ * and values. The same recurrence run one token at a time is {@link #step}, carrying {@code S = sum
+ * phi(k) v^T} and {@code z = sum phi(k)}: autoregressive generation in {@code O(1)} per token
+ * (paper Sec. 3.4, "transformers are RNNs").
+ */
+public class EluLinearAttention extends AbstractBlock {
+
+  /** Added to the denominator, as fast-transformers' {@code LinearAttention(eps=1e-6)}. */
+  public static final float EPS = 1e-6f;
+
+  private final long dim;
+  private final int numHeads;
+  private final long headDim;
+  private final boolean causal;
+  private final Linear queryProjection;
+  private final Linear keyProjection;
+  private final Linear valueProjection;
+  private final Linear outProjection;
+  private final Dropout projDrop;
+
+  /**
+   * Non-causal (bidirectional) linear attention, the form used in vision backbones.
+   *
+   * @param spec width, heads, qkv bias and output dropout ({@code attnDrop} has no attention matrix
+   *     to act on and is ignored)
+   */
+  public EluLinearAttention(AttentionSpec spec) {
+    this(spec, false);
+  }
+
+  /**
+   * @param spec width, heads, qkv bias and output dropout
+   * @param causal whether token {@code i} only attends to tokens {@code j <= i}
+   */
+  public EluLinearAttention(AttentionSpec spec, boolean causal) {
+    this.dim = spec.dim();
+    this.numHeads = spec.numHeads();
+    this.headDim = spec.headDim();
+    this.causal = causal;
+    queryProjection = addChildBlock("query_projection", projection(dim, spec.qkvBias()));
+    keyProjection = addChildBlock("key_projection", projection(dim, spec.qkvBias()));
+    valueProjection = addChildBlock("value_projection", projection(dim, spec.qkvBias()));
+    outProjection = addChildBlock("out_projection", projection(dim, true));
+    projDrop = addChildBlock("proj_drop", Dropout.builder().optRate(spec.projDrop()).build());
+  }
+
+  private static Linear projection(long units, boolean bias) {
+    return Linear.builder().setUnits(units).optBias(bias).build();
+  }
+
+  /**
+   * @return whether this block computes the causal form
+   */
+  public boolean isCausal() {
+    return causal;
+  }
+
+  /**
+   * The feature map of the paper, {@code phi(x) = elu(x) + 1}: positive, so the normaliser never
+   * vanishes for non-degenerate inputs.
+   *
+   * @param x any array
+   * @return {@code elu(x) + 1}
+   */
+  public static NDArray featureMap(NDArray x) {
+    return Activation.elu(x, 1f).add(1f);
+  }
+
+  private void check(Shape in) {
+    Checks.rank("EluLinearAttention", in, 3, "[B, N, C]");
+    Checks.size("EluLinearAttention", in, 2, dim, "channels");
+  }
+
+  private NDArray heads(Linear projection, ParameterStore ps, NDArray x, boolean training) {
+    long b = x.getShape().get(0);
+    long n = x.getShape().get(1);
+    NDArray y = projection.forward(ps, new NDList(x), training).singletonOrThrow();
+    return y.reshape(b, n, numHeads, headDim).transpose(0, 2, 1, 3);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    check(x.getShape());
+    long b = x.getShape().get(0);
+    long n = x.getShape().get(1);
+    NDArray q = featureMap(heads(queryProjection, ps, x, training));
+    NDArray k = featureMap(heads(keyProjection, ps, x, training));
+    NDArray v = heads(valueProjection, ps, x, training);
+    NDArray out = causal ? causalAttend(q, k, v) : attend(q, k, v);
+    out = out.transpose(0, 2, 1, 3).reshape(b, n, dim);
+    out = outProjection.forward(ps, new NDList(out), training).singletonOrThrow();
+    return projDrop.forward(ps, new NDList(out), training);
+  }
+
+  /**
+   * Non-causal linear attention on feature-mapped inputs.
+   *
+   * @param q {@code phi(q)}, {@code [B, h, N, d]}
+   * @param k {@code phi(k)}, {@code [B, h, N, d]}
+   * @param v values {@code [B, h, N, d]}
+   * @return {@code [B, h, N, d]}
+   */
+  static NDArray attend(NDArray q, NDArray k, NDArray v) {
+    NDArray kv = k.transpose(0, 1, 3, 2).matMul(v); // [B, h, d, d] = sum_j phi(k_j) v_j^T
+    NDArray kSum = k.sum(new int[] {2}, true); // [B, h, 1, d]
+    NDArray denominator = q.matMul(kSum.transpose(0, 1, 3, 2)).add(EPS); // [B, h, N, 1]
+    return q.matMul(kv).div(denominator);
+  }
+
+  /**
+   * Causal linear attention (paper Sec. 3.3.1): both sums run over {@code j <= i}, as prefix sums.
+   *
+   * @param q {@code phi(q)}, {@code [B, h, N, d]}
+   * @param k {@code phi(k)}, {@code [B, h, N, d]}
+   * @param v values {@code [B, h, N, d]}
+   * @return {@code [B, h, N, d]}
+   */
+  static NDArray causalAttend(NDArray q, NDArray k, NDArray v) {
+    // S_i = sum_{j<=i} phi(k_j) v_j^T: outer products [B, h, N, d, d], cumulated over tokens.
+    NDArray s = k.expandDims(-1).matMul(v.expandDims(-2)).cumSum(2);
+    NDArray z = k.cumSum(2); // z_i = sum_{j<=i} phi(k_j)
+    NDArray numerator = q.expandDims(-2).matMul(s).squeeze(-2);
+    NDArray denominator = q.mul(z).sum(new int[] {-1}, true).add(EPS);
+    return numerator.div(denominator);
+  }
+
+  /**
+   * The running state of causal linear attention after some tokens: {@code S = sum phi(k) v^T}
+   * ({@code [B, h, d, d]}) and {@code z = sum phi(k)} ({@code [B, h, d]}).
+   *
+   * @param s sum of key-value outer products
+   * @param z sum of feature-mapped keys
+   */
+  public record State(NDArray s, NDArray z) {}
+
+  /**
+   * The result of one step: the output token and the state after it.
+   *
+   * @param output the output token {@code [B, C]}
+   * @param state the state including this token
+   */
+  public record Step(NDArray output, State state) {}
+
+  /**
+   * @param manager where the state lives
+   * @param batch batch size
+   * @return the state before the first token (all zero)
+   */
+  public State initialState(NDManager manager, long batch) {
+    return new State(
+        manager.zeros(new Shape(batch, numHeads, headDim, headDim)),
+        manager.zeros(new Shape(batch, numHeads, headDim)));
+  }
+
+  /**
+   * Processes one token of an autoregressive sequence in {@code O(d^2)} per head, independent of
+   * how many tokens came before: the causal form, one row at a time (paper Sec. 3.4). Feeding the
+   * tokens of a sequence one by one gives the rows of the causal forward pass.
+   *
+   * @param ps parameter store
+   * @param token the next input token {@code [B, C]}
+   * @param state the state after the previous tokens (see {@link #initialState})
+   * @return the output token and the updated state
+   */
+  public Step step(ParameterStore ps, NDArray token, State state) {
+    Checks.rank("EluLinearAttention.step", token.getShape(), 2, "[B, C]");
+    Checks.size("EluLinearAttention.step", token.getShape(), 1, dim, "channels");
+    long b = token.getShape().get(0);
+    NDArray x = token.reshape(b, 1, dim);
+    // [B, h, 1, d] per token
+    NDArray q = featureMap(heads(queryProjection, ps, x, false));
+    NDArray k = featureMap(heads(keyProjection, ps, x, false));
+    NDArray v = heads(valueProjection, ps, x, false);
+    NDArray s = state.s().add(k.transpose(0, 1, 3, 2).matMul(v));
+    NDArray z = state.z().add(k.squeeze(2));
+    NDArray numerator = q.matMul(s); // [B, h, 1, d]
+    NDArray denominator = q.matMul(z.expandDims(-1)).add(EPS); // [B, h, 1, 1]
+    NDArray out = numerator.div(denominator).reshape(b, 1, dim);
+    out = outProjection.forward(ps, new NDList(out), false).singletonOrThrow();
+    return new Step(out.reshape(b, dim), new State(s, z));
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    check(inputShapes[0]);
+    return new Shape[] {inputShapes[0]};
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
+    check(shapes[0]);
+    for (Linear projection :
+        new Linear[] {queryProjection, keyProjection, valueProjection, outProjection}) {
+      projection.initialize(manager, dataType, shapes[0]);
+    }
+    projDrop.initialize(manager, dataType, shapes[0]);
+  }
+}

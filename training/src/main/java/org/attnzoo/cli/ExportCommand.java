@@ -1,0 +1,58 @@
+package org.attnzoo.cli;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code attnzoo export}: a model as ONNX (opset 17, dynamic batch) or its weights as a timm-keyed
+ * safetensors state dict.
+ */
+@Command(
+    name = "export",
+    description = "Export a model to ONNX, or its weights to a timm-compatible .safetensors file.")
+final class ExportCommand implements Callable<Integer> {
+
+  @Option(names = "--variant", required = true, description = "variant name")
+  String variant;
+
+  @Option(names = "--weights", required = true, description = ".safetensors (timm) or .params")
+  String weights;
+
+  @Option(
+      names = "--format",
+      defaultValue = "onnx",
+      description = "onnx or safetensors; default ${DEFAULT-VALUE}")
+  String format;
+
+  @Option(names = "--output", required = true, description = "the file to write")
+  Path output;
+
+  @Override
+  public Integer call() throws Exception {
+    Variant v = Variants.get(variant);
+    String f = format.toLowerCase(Locale.ROOT);
+    if (!f.equals("onnx") && !f.equals("safetensors")) {
+      throw new IllegalArgumentException(
+          "unknown format '" + format + "'; expected onnx or safetensors");
+    }
+    Platforms.requireBundledNatives();
+    try (Model model = AttnZoo.load(v, weights, Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
+      if (f.equals("onnx")) {
+        AttnZoo.exportOnnx(model, v, output);
+      } else {
+        AttnZoo.exportSafetensors(model, v, output);
+      }
+    }
+    System.out.println("wrote " + output + " (" + f + ", " + v.name() + ")");
+    return 0;
+  }
+}

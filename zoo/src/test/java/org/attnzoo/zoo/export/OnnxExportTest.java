@@ -1,0 +1,365 @@
+package org.attnzoo.zoo.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.util.PairList;
+import ai.onnx.proto.OnnxMl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.vit.VitBlock;
+import org.attnzoo.backbones.vit.VitConfig;
+import org.attnzoo.nn.BatchNorm;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.DataConfig;
+import org.attnzoo.zoo.Engines;
+import org.attnzoo.zoo.Reference;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.parity.Fixture;
+import org.attnzoo.zoo.weights.CheckpointMapper;
+import org.attnzoo.zoo.weights.WeightImporter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ONNX export: the exported graph run by ONNX Runtime (DJL's OnnxRuntime engine) must match the
+ * PyTorch engine within 1e-4 max abs at batch 1 and 8, and timm's float64 output on the vit_micro
+ * fixture.
+ */
+class OnnxExportTest {
+
+  private static final double TOLERANCE = 1e-4;
+
+  /** Ops the mobile converters (TFLite, Core ML, NNAPI) handle; no Roll, no Einsum. */
+  private static final Set<String> PORTABLE_OPS =
+      Set.of(
+          "Add",
+          "Mul",
+          "Erf",
+          "MatMul",
+          "Softmax",
+          "Reshape",
+          "Transpose",
+          "Split",
+          "Conv",
+          "LayerNormalization",
+          "BatchNormalization",
+          "Gather",
+          "Shape",
+          "Concat",
+          "Expand",
+          "Slice",
+          "ReduceMean",
+          "Identity");
+
+  @TempDir Path tmp;
+
+  private static float[] random(long n, long seed) {
+    Random r = new Random(seed);
+    float[] x = new float[Math.toIntExact(n)];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    return x;
+  }
+
+  private static float[] runPyTorch(Model model, float[] x, Shape shape) {
+    try (NDManager m = model.getNDManager().newSubManager()) {
+      NDArray in = m.create(x, shape);
+      return model
+          .getBlock()
+          .forward(new ParameterStore(m, false), new NDList(in), false)
+          .singletonOrThrow()
+          .toFloatArray();
+    }
+  }
+
+  private static float[] runOrt(Model model, float[] x, Shape shape) throws Exception {
+    try (Predictor<NDList, NDList> p = model.newPredictor(new NoopTranslator());
+        NDManager m = model.getNDManager().newSubManager()) {
+      return p.predict(new NDList(m.create(x, shape))).singletonOrThrow().toFloatArray();
+    }
+  }
+
+  private static double maxAbs(float[] a, float[] b) {
+    assertEquals(a.length, b.length, "output sizes");
+    double e = 0;
+    for (int i = 0; i < a.length; i++) {
+      e = Math.max(e, Math.abs((double) a[i] - b[i]));
+    }
+    assertTrue(Double.isFinite(e), "non-finite output");
+    return e;
+  }
+
+  /** Exports {@code model}, loads it in ONNX Runtime and compares at batch 1 and 8. */
+  private void assertOrtMatchesPyTorch(Model model, Variant variant) throws Exception {
+    Path onnx = tmp.resolve(variant.name() + ".onnx");
+    AttnZoo.exportOnnx(model, variant, onnx);
+    try (Model ort = AttnZoo.loadOnnxRuntime(variant, onnx.toString(), Device.cpu())) {
+      for (int batch : new int[] {1, 8}) {
+        Shape shape = variant.config().inputShape(batch);
+        float[] x = random(shape.size(), 7 + batch);
+        double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+        System.out.printf(
+            "onnx %s batch %d: max abs PyTorch vs ORT %.3g%n", variant.name(), batch, err);
+        assertTrue(err < TOLERANCE, variant.name() + " batch " + batch + ": max abs " + err);
+      }
+    }
+  }
+
+  @Test
+  void vitMicroMatchesPyTorchAtBatch1And8() throws Exception {
+    Variant v = Variants.get("vit_micro_patch4_32");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      assertOrtMatchesPyTorch(model, v);
+    }
+  }
+
+  @Test
+  void avgPoolingLayerScaleWithoutClassTokenMatchesPyTorch() throws Exception {
+    // Covers LayerScale, fc_norm and mean pooling (Slice + ReduceMean), absent from vit_micro.
+    VitConfig config =
+        VitConfig.builder()
+            .setImage(16, 4)
+            .setSize(32, 2, 2)
+            .optNumClasses(5)
+            .optPooling(false, "avg")
+            .optLayerScaleInit(0.5f)
+            .build();
+    Variant v =
+        new Variant(
+            "vit_test_avg",
+            config,
+            DataConfig.IMAGENET,
+            new Reference(0, null, null, "test configuration"));
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      assertOrtMatchesPyTorch(model, v);
+    }
+  }
+
+  @Test
+  void timmFixtureRunsInOrtWithinTolerance() throws Exception {
+    // models/vit_micro: timm vit_tiny_patch16_224(img_size=32, patch_size=4, embed_dim=64,
+    // depth=2, num_heads=2, num_classes=10), random weights, float64 reference output.
+    VitConfig config =
+        VitConfig.builder().setImage(32, 4).setSize(64, 2, 2).optNumClasses(10).build();
+    Variant v =
+        new Variant(
+            "vit_micro_fixture",
+            config,
+            DataConfig.IMAGENET,
+            new Reference(0, null, null, "fixture"));
+    Fixture fixture = Fixture.of("models/vit_micro");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null);
+        NDManager m = NDManager.newBaseManager()) {
+      WeightImporter.load(model.getBlock(), fixture.weights(), CheckpointMapper.IDENTITY);
+      Path onnx = tmp.resolve("vit_micro_fixture.onnx");
+      AttnZoo.exportOnnx(model, v, onnx);
+      NDArray input = fixture.array(m, "input.npy");
+      double[] expected = fixture.expected(m).toDoubleArray();
+      try (Model ort = AttnZoo.loadOnnxRuntime(v, onnx.toString(), Device.cpu())) {
+        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
+        double err = 0;
+        for (int i = 0; i < out.length; i++) {
+          err = Math.max(err, Math.abs(out[i] - expected[i]));
+        }
+        assertEquals(expected.length, out.length);
+        System.out.printf(
+            "onnx timm fixture vit_micro (batch 2): max abs ORT vs timm f64 %.3g%n", err);
+        assertTrue(err < Fixture.TOLERANCE, "max abs " + err);
+        // Batch 8 from the same weights: ORT against the PyTorch engine.
+        Shape shape = new Shape(8, 3, 32, 32);
+        float[] x = random(shape.size(), 11);
+        double err8 = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+        System.out.printf(
+            "onnx timm fixture vit_micro batch 8: max abs PyTorch vs ORT %.3g%n", err8);
+        assertTrue(err8 < TOLERANCE, "batch 8 max abs " + err8);
+      }
+    }
+  }
+
+  /**
+   * Registry-wide: every variant either exports (and the small ones match PyTorch on ONNX Runtime)
+   * or fails with the message naming the block class that lacks ONNX support.
+   */
+  @Test
+  void everyVariantExportsOrNamesTheBlockWithoutOnnxSupport() throws Exception {
+    java.util.List<String> exportable = new java.util.ArrayList<>();
+    java.util.List<String> missing = new java.util.ArrayList<>();
+    for (Variant v : Variants.ALL) {
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        try {
+          OnnxExporter.checkExportable(model.getBlock());
+          exportable.add(v.name());
+          if (v.reference().params() < 1_000_000) {
+            assertOrtMatchesPyTorch(model, v);
+          }
+        } catch (UnsupportedOperationException e) {
+          String m = e.getMessage();
+          assertTrue(
+              m.startsWith("ONNX export: block class org.attnzoo.")
+                  && m.contains("OnnxExportable")
+                  && m.contains("docs/export.md"),
+              m);
+          missing.add(v.name() + " (" + m.split(" ")[4] + ")");
+        }
+      }
+    }
+    System.out.println("onnx exportable variants: " + exportable);
+    System.out.println("onnx variants without ONNX support yet: " + missing);
+    assertTrue(
+        exportable.contains("vit_micro_patch4_32") && exportable.contains("vit_base_patch16_224"));
+  }
+
+  @Test
+  void criteriaLoadsTheExportOnOnnxRuntime() throws Exception {
+    Variant v = Variants.get("vit_micro_patch4_32");
+    Path onnx = tmp.resolve("criteria.onnx");
+    Shape shape = v.config().inputShape(8);
+    float[] x = random(shape.size(), 5);
+    float[] expected;
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      AttnZoo.exportOnnx(model, v, onnx);
+      expected = runPyTorch(model, x, shape);
+    }
+    Criteria<NDList, NDList> criteria =
+        Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optGroupId(AttnZoo.GROUP_ID)
+            .optArtifactId(v.name())
+            .optEngine(Engines.ONNX_RUNTIME)
+            .optArgument("onnx", onnx.toString())
+            .build();
+    try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
+      assertEquals(Engines.ONNX_RUNTIME, model.getNDManager().getEngine().getEngineName());
+      double err = maxAbs(expected, runOrt(model, x, shape));
+      assertTrue(err < TOLERANCE, "max abs " + err);
+    }
+  }
+
+  @Test
+  void graphUsesOpset17DynamicBatchAndPortableOps() throws Exception {
+    Variant v = Variants.get("vit_micro_patch4_32");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      OnnxMl.ModelProto proto =
+          OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+      assertEquals(8, proto.getIrVersion());
+      assertEquals(17, proto.getOpsetImport(0).getVersion());
+      var inDims = proto.getGraph().getInput(0).getType().getTensorType().getShape();
+      assertEquals("batch", inDims.getDim(0).getDimParam());
+      assertEquals(32, inDims.getDim(2).getDimValue());
+      var outDims = proto.getGraph().getOutput(0).getType().getTensorType().getShape();
+      assertEquals("batch", outDims.getDim(0).getDimParam());
+      assertEquals(10, outDims.getDim(1).getDimValue());
+      Set<String> ops = new TreeSet<>();
+      proto.getGraph().getNodeList().forEach(n -> ops.add(n.getOpType()));
+      assertTrue(PORTABLE_OPS.containsAll(ops), "ops outside the portable set: " + ops);
+      // Every parameter is one initializer named by its timm key (linear weights transposed).
+      Set<String> inits = new TreeSet<>();
+      proto.getGraph().getInitializerList().forEach(t -> inits.add(t.getName()));
+      assertTrue(inits.contains("blocks.0.attn.qkv.weight.T"), inits.toString());
+      assertTrue(inits.contains("cls_token") && inits.contains("pos_embed"), inits.toString());
+    }
+  }
+
+  @Test
+  void batchNormExportsWithRunningStatistics() throws Exception {
+    BatchNorm bn = BatchNorm.of(4);
+    try (Model model = Model.newInstance("bn", Device.cpu(), Engines.PYTORCH)) {
+      model.setBlock(bn);
+      Shape sample = new Shape(4, 5, 5);
+      bn.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 4, 5, 5));
+      var params = bn.getParameters();
+      params.get("running_mean").getArray().set(new float[] {0.5f, -0.2f, 0.1f, 0f});
+      params.get("running_var").getArray().set(new float[] {2f, 0.5f, 1.5f, 0.8f});
+      params.get("weight").getArray().set(new float[] {1.2f, 0.7f, 1f, 0.9f});
+      params.get("bias").getArray().set(new float[] {0.1f, 0f, -0.3f, 0.2f});
+      Path onnx = tmp.resolve("bn.onnx");
+      OnnxExporter.export(bn, sample, "bn", onnx);
+      try (Model ort = Model.newInstance("bn", Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, "bn", java.util.Map.of());
+        for (int batch : new int[] {1, 8}) {
+          Shape shape = new Shape(batch).addAll(sample);
+          float[] x = random(shape.size(), batch);
+          double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+          assertTrue(err < TOLERANCE, "BatchNorm batch " + batch + ": max abs " + err);
+        }
+      }
+    }
+  }
+
+  /** A block without ONNX support, standing in for a mechanism that has not added its piece. */
+  static final class NoOnnxAttention extends AbstractBlock {
+    @Override
+    protected NDList forwardInternal(
+        ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+      return inputs;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+      return inputShapes;
+    }
+  }
+
+  @Test
+  void blockWithoutOnnxSupportFailsNamingItsClass() {
+    VitBlock layer =
+        new VitBlock(AttentionSpec.of(16, 2), spec -> new NoOnnxAttention(), 2.0, null, 0f, 1e-6f);
+    try (NDManager m = NDManager.newBaseManager()) {
+      layer.initialize(m, DataType.FLOAT32, new Shape(1, 4, 16));
+      Block root = layer;
+      var e =
+          assertThrows(
+              UnsupportedOperationException.class,
+              () -> OnnxExporter.toModel(root, new Shape(4, 16), "x"));
+      assertTrue(
+          e.getMessage().contains(NoOnnxAttention.class.getName())
+              && e.getMessage().contains("'attn'")
+              && e.getMessage().contains("OnnxExportable"),
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void exportNeedsAnInitialisedBlock() {
+    BackboneConfig config = Variants.get("vit_micro_patch4_32").config();
+    assertThrows(
+        IllegalStateException.class,
+        () -> OnnxExporter.toModel(config.newBlock(), config.inputShape(), "x"));
+  }
+
+  @Test
+  void onnxFileIsWrittenAtomicallyAndLoadsByName() throws Exception {
+    Variant v = Variants.get("vit_micro_patch4_32");
+    Path onnx = tmp.resolve("sub/dir/model.onnx");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      AttnZoo.exportOnnx(model, v, onnx);
+    }
+    assertTrue(Files.size(onnx) > 4 * Variants.get("vit_micro_patch4_32").reference().params());
+    try (var files = Files.list(onnx.getParent())) {
+      assertEquals(1, files.count(), "no temporary file left behind");
+    }
+  }
+}
