@@ -46,7 +46,10 @@ final class DemoCommand implements Callable<Integer> {
       description = "fashion-mnist, subset, synthetic or a folder (see train --help)")
   String data;
 
-  @Option(names = "--epochs", defaultValue = "2")
+  @Option(
+      names = "--epochs",
+      defaultValue = "0",
+      description = "epochs (0: enough for about 12,000 training images, at least 2)")
   int epochs;
 
   @Option(
@@ -68,7 +71,12 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Variant v = Variants.get(variant);
     Platforms.requireBundledNatives();
-    // The default recipe, shortened: 2 epochs, 0.3 of an epoch of warm-up, batch 64.
+    if (epochs <= 0) {
+      int n = TrainCommand.load(data, 1, 32, 10).train().size();
+      n = maxTrain > 0 ? Math.min(n, maxTrain) : n;
+      epochs = Math.max(2, (12_000 + n - 1) / n);
+    }
+    // The default recipe, shortened: ~12,000 images, 0.3 of an epoch of warm-up, batch 64.
     TrainConfig d =
         TrainConfig.defaults().withEpochs(epochs).withWarmupEpochs(Math.min(0.3, epochs));
     TrainConfig config =
