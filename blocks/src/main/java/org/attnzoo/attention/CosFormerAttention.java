@@ -12,6 +12,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -32,7 +34,7 @@ import org.attnzoo.nn.Checks;
  * d^2)}. As in the official code, the index starts at 1, {@code M} is the sequence length and the
  * denominator is clamped from below by {@code eps = 1e-6} (not added).
  */
-public class CosFormerAttention extends AbstractBlock {
+public class CosFormerAttention extends AbstractBlock implements OnnxExportable {
 
   /** Lower clamp of the denominator, as the official {@code forward(eps=1e-6)}. */
   public static final float EPS = 1e-6f;
@@ -168,6 +170,52 @@ public class CosFormerAttention extends AbstractBlock {
     NDArray numerator = q.expandDims(-2).matMul(kv).squeeze(-2);
     NDArray denominator = q.mul(k.cumSum(2)).sum(new int[] {-1}, true).maximum(EPS);
     return numerator.div(denominator);
+  }
+
+  /**
+   * The non-causal form as ONNX, for the sequence length the block was initialised with: the sin
+   * and cos weights of the Ptolemy split are constants {@code [N, 1]}, then as {@link #attend}.
+   *
+   * @throws UnsupportedOperationException for the causal form
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    if (causal) {
+      throw new UnsupportedOperationException(
+          "ONNX export: causal CosFormerAttention (prefix sums over tokens) is not supported;"
+              + " only the non-causal form used by the vision backbones exports");
+    }
+    long n = getInputShapes()[0].get(1);
+    double[] a = angles(n);
+    float[] sin = new float[a.length];
+    float[] cos = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      sin[i] = (float) Math.sin(a[i]);
+      cos[i] = (float) Math.cos(a[i]);
+    }
+    String sinW = g.floats(sin, n, 1);
+    String cosW = g.floats(cos, n, 1);
+    String q = g.op("Relu", onnxHeads(g, qProj, inputs[0]));
+    String k = g.op("Relu", onnxHeads(g, kProj, inputs[0]));
+    String v = onnxHeads(g, vProj, inputs[0]);
+    OnnxGraph.Attr last = OnnxGraph.Attr.of("axis", -1L);
+    String qw = g.op("Concat", new String[] {g.op("Mul", q, sinW), g.op("Mul", q, cosW)}, last);
+    String kw = g.op("Concat", new String[] {g.op("Mul", k, sinW), g.op("Mul", k, cosW)}, last);
+    String kT = g.op("Transpose", new String[] {kw}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String kv = g.op("MatMul", kT, v);
+    String kSum =
+        g.op("ReduceSum", new String[] {kw, g.ints(2)}, OnnxGraph.Attr.of("keepdims", 1L));
+    kSum = g.op("Transpose", new String[] {kSum}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String denominator = g.op("Max", g.op("MatMul", qw, kSum), g.scalar(EPS));
+    String out = g.op("Div", g.op("MatMul", qw, kv), denominator);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(outProj, out))};
+  }
+
+  private String onnxHeads(OnnxGraph g, Linear projection, String x) {
+    String y = g.op("Reshape", g.apply(projection, x), g.ints(0, 0, numHeads, headDim));
+    return g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
   }
 
   @Override

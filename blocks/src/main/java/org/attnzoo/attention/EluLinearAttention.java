@@ -11,6 +11,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -31,7 +33,7 @@ import org.attnzoo.nn.Checks;
  * phi(k) v^T} and {@code z = sum phi(k)}: autoregressive generation in {@code O(1)} per token
  * (paper Sec. 3.4, "transformers are RNNs").
  */
-public class EluLinearAttention extends AbstractBlock {
+public class EluLinearAttention extends AbstractBlock implements OnnxExportable {
 
   /** Added to the denominator, as fast-transformers' {@code LinearAttention(eps=1e-6)}. */
   public static final float EPS = 1e-6f;
@@ -208,6 +210,42 @@ public class EluLinearAttention extends AbstractBlock {
     NDArray out = numerator.div(denominator).reshape(b, 1, dim);
     out = outProjection.forward(ps, new NDList(out), false).singletonOrThrow();
     return new Step(out.reshape(b, dim), new State(s, z));
+  }
+
+  /**
+   * The non-causal form as ONNX: {@code Elu + 1} feature maps and the key-value product first, as
+   * {@link #attend}. The causal form (prefix sums over rank-5 outer products) is not exported.
+   *
+   * @throws UnsupportedOperationException for the causal form
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    if (causal) {
+      throw new UnsupportedOperationException(
+          "ONNX export: causal EluLinearAttention (prefix sums over tokens) is not supported;"
+              + " only the non-causal form used by the vision backbones exports");
+    }
+    String q = onnxFeatureMap(g, onnxHeads(g, queryProjection, inputs[0]));
+    String k = onnxFeatureMap(g, onnxHeads(g, keyProjection, inputs[0]));
+    String v = onnxHeads(g, valueProjection, inputs[0]);
+    String kT = g.op("Transpose", new String[] {k}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String kv = g.op("MatMul", kT, v);
+    String kSum = g.op("ReduceSum", new String[] {k, g.ints(2)}, OnnxGraph.Attr.of("keepdims", 1L));
+    kSum = g.op("Transpose", new String[] {kSum}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String denominator = g.op("Add", g.op("MatMul", q, kSum), g.scalar(EPS));
+    String out = g.op("Div", g.op("MatMul", q, kv), denominator);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(outProjection, out))};
+  }
+
+  private String onnxHeads(OnnxGraph g, Linear projection, String x) {
+    String y = g.op("Reshape", g.apply(projection, x), g.ints(0, 0, numHeads, headDim));
+    return g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+  }
+
+  private static String onnxFeatureMap(OnnxGraph g, String x) {
+    return g.op("Add", g.op("Elu", new String[] {x}, OnnxGraph.Attr.of("alpha", 1f)), g.scalar(1f));
   }
 
   @Override

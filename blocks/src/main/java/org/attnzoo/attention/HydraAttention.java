@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -31,7 +33,7 @@ import org.attnzoo.nn.Checks;
  * torch.nn.functional.normalize}), so an all-zero query or key gives zero rather than NaN; for any
  * non-degenerate vector the two agree.
  */
-public class HydraAttention extends AbstractBlock {
+public class HydraAttention extends AbstractBlock implements OnnxExportable {
 
   /** Lower bound of the L2 norm in the q and k normalisation. */
   public static final float EPS = 1e-12f;
@@ -80,6 +82,32 @@ public class HydraAttention extends AbstractBlock {
     NDArray global = k.mul(qkvList.get(2)).sum(new int[] {1}, true); // [B, 1, C]
     NDArray y = out.forward(ps, new NDList(q.mul(global)), training).singletonOrThrow();
     return projDrop.forward(ps, new NDList(y), training);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String fused = g.apply(qkv, inputs[0]);
+    String[] parts =
+        g.node(
+            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    String q = onnxL2Normalize(g, parts[0]);
+    String k = onnxL2Normalize(g, parts[1]);
+    String global =
+        g.op(
+            "ReduceSum",
+            new String[] {g.op("Mul", k, parts[2]), g.ints(1)},
+            OnnxGraph.Attr.of("keepdims", 1L));
+    return new String[] {g.apply(projDrop, g.apply(out, g.op("Mul", q, global)))};
+  }
+
+  /** {@link #l2Normalize} as ONNX. */
+  private static String onnxL2Normalize(OnnxGraph g, String x) {
+    String squared =
+        g.op(
+            "ReduceSum",
+            new String[] {g.op("Mul", x, x), g.ints(-1)},
+            OnnxGraph.Attr.of("keepdims", 1L));
+    return g.op("Div", x, g.op("Sqrt", g.op("Max", squared, g.scalar(EPS * EPS))));
   }
 
   @Override

@@ -20,7 +20,8 @@ import org.attnzoo.nn.Checks;
  * proj}. Cost and memory are quadratic in the number of tokens: this is the baseline every
  * efficient mechanism is measured against.
  */
-public class MultiHeadSelfAttention extends AbstractBlock implements OnnxExportable {
+public class MultiHeadSelfAttention extends AbstractBlock
+    implements AttentionWithLogits, OnnxExportable {
 
   private final long dim;
   private final int numHeads;
@@ -68,17 +69,22 @@ public class MultiHeadSelfAttention extends AbstractBlock implements OnnxExporta
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.singletonOrThrow();
+    return new NDList(forwardWithLogits(ps, inputs.singletonOrThrow(), training).get(0));
+  }
+
+  @Override
+  public NDList forwardWithLogits(ParameterStore ps, NDArray x, boolean training) {
     check(x.getShape());
     long b = x.getShape().get(0);
     long n = x.getShape().get(1);
     NDList qkvList = queriesKeysValues(ps, x, training);
     NDArray q = qkvList.get(0).mul(scale);
-    NDArray attn = q.matMul(qkvList.get(1).transpose(0, 1, 3, 2)).softmax(-1);
-    attn = attnDrop.forward(ps, new NDList(attn), training).singletonOrThrow();
+    NDArray logits = q.matMul(qkvList.get(1).transpose(0, 1, 3, 2));
+    NDArray attn =
+        attnDrop.forward(ps, new NDList(logits.softmax(-1)), training).singletonOrThrow();
     NDArray out = attn.matMul(qkvList.get(2)).transpose(0, 2, 1, 3).reshape(b, n, dim);
     out = proj.forward(ps, new NDList(out), training).singletonOrThrow();
-    return projDrop.forward(ps, new NDList(out), training);
+    return new NDList(projDrop.forward(ps, new NDList(out), training).singletonOrThrow(), logits);
   }
 
   @Override

@@ -10,6 +10,8 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -29,7 +31,7 @@ import org.attnzoo.nn.Checks;
  * official code does. The normaliser is {@code max(||x||_1, 1e-12)}, as {@code
  * torch.nn.functional.normalize(p=1)}.
  */
-public class SimAAttention extends AbstractBlock {
+public class SimAAttention extends AbstractBlock implements OnnxExportable {
 
   /** Lower bound of the L1 norm, {@code torch.nn.functional.normalize}'s default. */
   public static final float EPS = 1e-12f;
@@ -111,6 +113,45 @@ public class SimAAttention extends AbstractBlock {
     out = out.transpose(0, 2, 1, 3).reshape(b, n, dim);
     out = proj.forward(ps, new NDList(out), training).singletonOrThrow();
     return projDrop.forward(ps, new NDList(out), training);
+  }
+
+  /**
+   * As ONNX, with the multiplication order chosen for the sequence length the block was initialised
+   * with ({@link #keysFirst}).
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    long n = getInputShapes()[0].get(1);
+    String fused = g.apply(qkv, inputs[0]);
+    // Split the channels into q | k | v first so that no tensor exceeds rank 4.
+    String[] parts =
+        g.node(
+            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    String[] heads = new String[3];
+    for (int i = 0; i < 3; i++) {
+      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
+      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    }
+    String q = onnxL1NormalizeTokens(g, heads[0]);
+    String k = onnxL1NormalizeTokens(g, heads[1]);
+    String kT = g.op("Transpose", new String[] {k}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String out =
+        keysFirst(n, headDim)
+            ? g.op("MatMul", q, g.op("MatMul", kT, heads[2]))
+            : g.op("MatMul", g.op("MatMul", q, kT), heads[2]);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(proj, out))};
+  }
+
+  /** {@link #l1NormalizeTokens} as ONNX. */
+  private static String onnxL1NormalizeTokens(OnnxGraph g, String x) {
+    String norm =
+        g.op(
+            "ReduceSum",
+            new String[] {g.op("Abs", x), g.ints(2)},
+            OnnxGraph.Attr.of("keepdims", 1L));
+    return g.op("Div", x, g.op("Max", norm, g.scalar(EPS)));
   }
 
   @Override

@@ -41,11 +41,19 @@ public final class AttnZooCli {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Users get the message, not a stack trace: our errors say what was expected and came.
-          cmd.getErr().println("attnzoo: " + e.getMessage());
+          // DJL's Predictor wraps them in a TranslateException: report the bad-input cause.
+          Throwable shown = e;
+          for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException) {
+              shown = t;
+              break;
+            }
+          }
+          cmd.getErr().println("attnzoo: " + shown.getMessage());
           if (System.getenv("ATTNZOO_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
           }
-          return e instanceof IllegalArgumentException ? 2 : 1;
+          return shown instanceof IllegalArgumentException ? 2 : 1;
         });
     return cli.execute(args);
   }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.attnzoo.backbones.swin.SwinConfig;
+import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
 
 /**
@@ -130,7 +131,23 @@ public final class Variants {
               DataConfig.IMAGENET_INCEPTION,
               "sima",
               22_050_664L),
-          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "sima", 139_978L));
+          linear("vit_micro_patch4_32", VIT_MICRO, DataConfig.FASHION_MNIST, "sima", 139_978L),
+          // ToSA (Singh et al., CVPRW 2024): selective layers 1, 3, ..., 11 keep 70% of the patch
+          // tokens. No published checkpoint or exact figures: parameters = the dense ViT's (timm)
+          // + 6 selectors of 2 x (3 x 3 x 3 + 3) = 60.
+          new Variant(
+              "vit_tiny_patch16_224_tosa",
+              VIT_TINY.toBuilder().optLayers(TosaLayers.alternate(12, 0.7)).build(),
+              DataConfig.IMAGENET_INCEPTION,
+              new Reference(
+                  5_717_416L + 6 * 60, null, null, "timm vit_tiny_patch16_224 + ToSA selectors")),
+          // Training size: selective layers 1 and 3 keep 50%; 2 selectors of 2 x (4 x 4 x 3 + 4).
+          new Variant(
+              "vit_micro_patch4_32_tosa",
+              VIT_MICRO.toBuilder().optLayers(TosaLayers.alternate(4, 0.5)).build(),
+              DataConfig.FASHION_MNIST,
+              new Reference(
+                  139_978L + 2 * 104, null, null, "attnzoo (training size) + ToSA selectors")));
 
   /**
    * A ViT variant with its attention replaced: named {@code <base>_<mechanism>}, no published

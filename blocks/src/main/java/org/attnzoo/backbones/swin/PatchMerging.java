@@ -9,6 +9,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 
@@ -22,7 +24,7 @@ import org.attnzoo.nn.LayerNorm;
  * offsets, i.e. the original {@code x0, x1, x2, x3}. An odd height or width is zero-padded at the
  * end first, as timm does.
  */
-public class PatchMerging extends AbstractBlock {
+public class PatchMerging extends AbstractBlock implements OnnxExportable {
 
   private static final String NAME = "PatchMerging";
 
@@ -64,6 +66,33 @@ public class PatchMerging extends AbstractBlock {
     x = x.reshape(b, h, 2, w, 2, dim).transpose(0, 1, 3, 4, 2, 5).reshape(b, h, w, 4 * dim);
     x = norm.forward(ps, new NDList(x), training).singletonOrThrow();
     return reduction.forward(ps, new NDList(x), training);
+  }
+
+  /**
+   * As ONNX, for the resolution the block was initialised with: the four neighbours {@code x0..x3}
+   * are strided {@code Slice}s concatenated on the channels (rank 4, the same order as the rank-6
+   * permutation of the PyTorch path).
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    Shape in = getInputShapes()[0];
+    long h = (in.get(1) + 1) / 2;
+    long w = (in.get(2) + 1) / 2;
+    String x = ShiftedWindows.onnxPadEnd(g, inputs[0], 2 * h - in.get(1), 2 * w - in.get(2));
+    String[] parts = new String[4];
+    long[][] offsets = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
+    for (int i = 0; i < 4; i++) {
+      parts[i] =
+          g.op(
+              "Slice",
+              x,
+              g.ints(offsets[i][0], offsets[i][1]),
+              g.ints(2 * h, 2 * w),
+              g.ints(1, 2),
+              g.ints(2, 2));
+    }
+    x = g.op("Concat", parts, OnnxGraph.Attr.of("axis", 3L));
+    return new String[] {g.apply(reduction, g.apply(norm, x))};
   }
 
   @Override

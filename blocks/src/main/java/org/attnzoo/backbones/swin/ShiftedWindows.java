@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * The tensor plumbing of shifted-window attention (Liu et al., 2021, Sec. 3.2) on channels-last
@@ -158,6 +159,83 @@ public final class ShiftedWindows {
       }
     }
     return mask;
+  }
+
+  /**
+   * {@link #roll} as ONNX: two {@code Slice}s and a {@code Concat} (no {@code Roll} op).
+   *
+   * @param g the graph
+   * @param x the value
+   * @param axis the axis (not the batch axis)
+   * @param size the static size of that axis
+   * @param shift as {@link #roll}
+   * @return the shifted value
+   */
+  public static String onnxRoll(OnnxGraph g, String x, int axis, long size, long shift) {
+    long s = Math.floorMod(shift, size);
+    if (s == 0) {
+      return x;
+    }
+    String tail = g.op("Slice", x, g.ints(size - s), g.ints(size), g.ints(axis));
+    String head = g.op("Slice", x, g.ints(0), g.ints(size - s), g.ints(axis));
+    return g.op("Concat", new String[] {tail, head}, OnnxGraph.Attr.of("axis", (long) axis));
+  }
+
+  /**
+   * Zero-pads the end of axes 1 and 2 of a {@code [B, H, W, C]} value (the {@link #padEnd} of both
+   * spatial axes) with one constant-mode {@code Pad}.
+   *
+   * @param g the graph
+   * @param x {@code [B, H, W, C]}
+   * @param padH rows to append
+   * @param padW columns to append
+   * @return {@code [B, H + padH, W + padW, C]}, or {@code x} if nothing is missing
+   */
+  public static String onnxPadEnd(OnnxGraph g, String x, long padH, long padW) {
+    if (padH <= 0 && padW <= 0) {
+      return x;
+    }
+    return g.op("Pad", x, g.ints(0, 0, 0, 0, 0, padH, padW, 0));
+  }
+
+  /**
+   * {@link #partition} as ONNX with no tensor above rank 4: {@code [B, H, W, C]} is viewed as
+   * {@code [B nH, Wh, nW, Ww C]}, the window-row and window-column axes are swapped, and the result
+   * flattened to {@code [B nH nW, Wh Ww, C]}; the order equals timm's rank-6 permutation.
+   *
+   * @param g the graph
+   * @param x {@code [B, H, W, C]} with H, W multiples of the window
+   * @param h H
+   * @param w W
+   * @param c C
+   * @param windowH window height
+   * @param windowW window width
+   * @return {@code [B * nW, Wh * Ww, C]}
+   */
+  public static String onnxPartition(
+      OnnxGraph g, String x, long h, long w, long c, int windowH, int windowW) {
+    String r = g.op("Reshape", x, g.ints(-1, windowH, w / windowW, windowW * c));
+    r = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    return g.op("Reshape", r, g.ints(-1, (long) windowH * windowW, c));
+  }
+
+  /**
+   * {@link #reverse} as ONNX, the inverse of {@link #onnxPartition} (rank at most 4).
+   *
+   * @param g the graph
+   * @param windows {@code [B * nW, Wh * Ww, C]}
+   * @param h map height (a multiple of windowH)
+   * @param w map width (a multiple of windowW)
+   * @param c C
+   * @param windowH window height
+   * @param windowW window width
+   * @return {@code [B, H, W, C]}
+   */
+  public static String onnxReverse(
+      OnnxGraph g, String windows, long h, long w, long c, int windowH, int windowW) {
+    String r = g.op("Reshape", windows, g.ints(-1, w / windowW, windowH, windowW * c));
+    r = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    return g.op("Reshape", r, g.ints(-1, h, w, c));
   }
 
   /** timm's slices {@code (0, -window), (-window, -shift), (-shift, None)}; null is None. */

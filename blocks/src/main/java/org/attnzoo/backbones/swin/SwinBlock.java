@@ -10,6 +10,8 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
 import org.attnzoo.nn.LayerNorm;
@@ -29,7 +31,7 @@ import org.attnzoo.nn.Mlp;
  * tokens are attended to (they carry only the bias of the key projection) and the shifted-window
  * mask is computed on the padded map.
  */
-public class SwinBlock extends AbstractBlock {
+public class SwinBlock extends AbstractBlock implements OnnxExportable {
 
   private static final String NAME = "SwinBlock";
 
@@ -144,6 +146,42 @@ public class SwinBlock extends AbstractBlock {
       out = out.get(new NDIndex(":, :{}, :{}, :", height, width));
     }
     return ShiftedWindows.roll(ShiftedWindows.roll(out, 1, shiftH), 2, shiftW);
+  }
+
+  /**
+   * As ONNX: the cyclic shifts are {@code Slice + Concat}, the padding one {@code Pad}, the window
+   * partition and reverse rank-4 {@code Reshape/Transpose}, the shifted-window mask a constant.
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = inputs[0];
+    String y = g.apply(norm1, x);
+    y = g.apply(dropPath1, onnxWindowAttention(g, y));
+    x = g.op("Add", x, y);
+    y = g.apply(dropPath2, g.apply(mlp, g.apply(norm2, x)));
+    return new String[] {g.op("Add", x, y)};
+  }
+
+  private String onnxWindowAttention(OnnxGraph g, String x) {
+    String shifted = ShiftedWindows.onnxRoll(g, x, 1, height, -shiftH);
+    shifted = ShiftedWindows.onnxRoll(g, shifted, 2, width, -shiftW);
+    shifted = ShiftedWindows.onnxPadEnd(g, shifted, paddedH - height, paddedW - width);
+    String windows =
+        ShiftedWindows.onnxPartition(g, shifted, paddedH, paddedW, dim, windowH, windowW);
+    String out;
+    if (attnMask != null) {
+      long n = (long) windowH * windowW;
+      long nw = (long) (paddedH / windowH) * (paddedW / windowW);
+      out = g.block(attn, windows, g.floats(attnMask, nw, n, n))[0];
+    } else {
+      out = g.apply(attn, windows);
+    }
+    out = ShiftedWindows.onnxReverse(g, out, paddedH, paddedW, dim, windowH, windowW);
+    if (paddedH != height || paddedW != width) {
+      out = g.op("Slice", out, g.ints(0, 0), g.ints(height, width), g.ints(1, 2));
+    }
+    out = ShiftedWindows.onnxRoll(g, out, 1, height, shiftH);
+    return ShiftedWindows.onnxRoll(g, out, 2, width, shiftW);
   }
 
   @Override

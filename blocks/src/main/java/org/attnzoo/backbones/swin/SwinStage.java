@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -20,7 +22,7 @@ import org.attnzoo.nn.Checks;
  * window on odd blocks). Maps {@code [B, H, W, inDim]} to {@code [B, H', W', outDim]} with {@code
  * H' = ceil(H / 2)} when downsampling, else {@code H}.
  */
-public class SwinStage extends AbstractBlock {
+public class SwinStage extends AbstractBlock implements OnnxExportable {
 
   private static final String NAME = "SwinStage";
 
@@ -109,6 +111,15 @@ public class SwinStage extends AbstractBlock {
       x = block.forward(ps, x, training);
     }
     return x;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(downsample, inputs[0]);
+    for (SwinBlock block : blocks) {
+      x = g.apply(block, x);
+    }
+    return new String[] {x};
   }
 
   @Override

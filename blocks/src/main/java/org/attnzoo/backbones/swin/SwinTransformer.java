@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 
@@ -36,7 +38,7 @@ import org.attnzoo.nn.LayerNorm;
  * The patch grid must be divisible by {@code 2^(stages - 1)} (checked by {@link SwinConfig}) so
  * that every patch merging sees an even resolution.
  */
-public class SwinTransformer extends AbstractBlock {
+public class SwinTransformer extends AbstractBlock implements OnnxExportable {
 
   private static final String NAME = "SwinTransformer";
 
@@ -171,6 +173,25 @@ public class SwinTransformer extends AbstractBlock {
     // Global average pooling over the map (PyTorch's engine reduces one axis at a time).
     NDArray pooled = x.reshape(s.get(0), s.get(1) * s.get(2), s.get(3)).mean(new int[] {1});
     return head == null ? new NDList(pooled) : head.forward(ps, new NDList(pooled), training);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(patchProj, inputs[0]);
+    x = g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
+    x = g.apply(patchNorm, x);
+    for (SwinStage stage : layers) {
+      x = g.apply(stage, x);
+    }
+    x = g.apply(norm, x);
+    x = g.op("Reshape", x, g.ints(0, -1, config.numFeatures()));
+    String pooled =
+        g.op(
+            "ReduceMean",
+            new String[] {x},
+            OnnxGraph.Attr.ints("axes", 1),
+            OnnxGraph.Attr.of("keepdims", 0L));
+    return new String[] {g.apply(head, pooled)};
   }
 
   @Override

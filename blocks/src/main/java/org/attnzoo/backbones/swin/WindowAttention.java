@@ -13,6 +13,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -29,7 +31,7 @@ import org.attnzoo.nn.Checks;
  * <p>The relative-position index that maps each token pair to a table row is a constant derived
  * from the window size (non-persistent in timm), so it is not a parameter.
  */
-public class WindowAttention extends AbstractBlock {
+public class WindowAttention extends AbstractBlock implements OnnxExportable {
 
   private static final String NAME = "WindowAttention";
 
@@ -149,6 +151,57 @@ public class WindowAttention extends AbstractBlock {
     NDArray table = ps.getValue(relativePositionBiasTable, x.getDevice(), training);
     NDArray index = x.getManager().create(relativePositionIndex).toDevice(x.getDevice(), false);
     return table.get(index).reshape(area, area, numHeads).transpose(2, 0, 1).expandDims(0);
+  }
+
+  /**
+   * As ONNX. Inputs: the windows and optionally the mask {@code [nW, N, N]} (a constant). The bias
+   * {@code B} is a {@code Gather} of the table parameter with the constant relative-position index.
+   * The mask is added on a rank-4 view {@code [B, nW, h, N N]} of the logits, so no tensor exceeds
+   * rank 4.
+   */
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String fused = g.apply(qkv, inputs[0]);
+    // Split the channels into q | k | v first so that no tensor exceeds rank 4.
+    String[] parts =
+        g.node(
+            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    long headDim = dim / numHeads;
+    String[] heads = new String[3];
+    for (int i = 0; i < 3; i++) {
+      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
+      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    }
+    String q = g.op("Mul", heads[0], g.scalar(scale));
+    String kT = g.op("Transpose", new String[] {heads[1]}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String attn = g.op("MatMul", q, kT);
+    String bias =
+        g.op(
+            "Gather",
+            new String[] {g.param(relativePositionBiasTable), g.ints(relativePositionIndex)},
+            OnnxGraph.Attr.of("axis", 0L));
+    bias = g.op("Reshape", bias, g.ints(area, area, numHeads));
+    bias = g.op("Transpose", new String[] {bias}, OnnxGraph.Attr.ints("perm", 2, 0, 1));
+    attn = g.op("Add", attn, g.op("Reshape", bias, g.ints(1, numHeads, area, area)));
+    if (inputs.length > 1) {
+      String mask = inputs[1];
+      // [nW, N, N] -> [nW, 1, N N], added to every image and head of [B, nW, h, N N].
+      String nw = g.op("Slice", g.op("Shape", mask), g.ints(0), g.ints(1), g.ints(0));
+      String view =
+          g.op(
+              "Concat",
+              new String[] {g.ints(-1), nw, g.ints(numHeads, (long) area * area)},
+              OnnxGraph.Attr.of("axis", 0L));
+      String m = g.op("Reshape", mask, g.ints(0, 1, (long) area * area));
+      attn = g.op("Add", g.op("Reshape", attn, view), m);
+      attn = g.op("Reshape", attn, g.ints(-1, numHeads, area, area));
+    }
+    attn = g.op("Softmax", new String[] {attn}, OnnxGraph.Attr.of("axis", -1L));
+    attn = g.apply(attnDrop, attn);
+    String out = g.op("MatMul", attn, heads[2]);
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    out = g.op("Reshape", out, g.ints(0, 0, dim));
+    return new String[] {g.apply(projDrop, g.apply(proj, out))};
   }
 
   @Override

@@ -28,7 +28,8 @@ import org.attnzoo.nn.PatchEmbed;
 /**
  * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
  * embedding, optional class token, learned position embedding, pre-norm layers whose token mixer is
- * chosen by {@link VitConfig#attention()}, final norm, pooling and a linear head.
+ * chosen by {@link VitConfig#attention()} (and which {@link VitConfig#layers()} may replace, e.g.
+ * by ToSA's token-selective layers), final norm, pooling and a linear head.
  *
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
  * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
@@ -70,11 +71,18 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
       AttentionSpec spec =
           new AttentionSpec(
               dim, config.numHeads(), config.qkvBias(), 0f, 0f, config.numPatches() + prefix);
-      layers.add(
-          addChildBlock(
-              "blocks." + i,
-              new VitBlock(
-                  spec, mechanism, config.mlpRatio(), config.layerScaleInit(), dpr, NORM_EPS)));
+      VitLayerArgs args =
+          new VitLayerArgs(
+              i,
+              config.depth(),
+              spec,
+              mechanism,
+              config.mlpRatio(),
+              config.layerScaleInit(),
+              dpr,
+              NORM_EPS,
+              prefix);
+      layers.add(addChildBlock("blocks." + i, config.layers().create(args)));
     }
     blocks = Collections.unmodifiableList(layers);
     // timm: with average pooling the final norm moves after the pooling (fc_norm).
@@ -118,6 +126,25 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
    * @return the token map
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
+    // Layers form a chain: each receives the previous one's outputs (see VitLayerFactory).
+    NDList h = new NDList(embedTokens(ps, image, training));
+    for (VitBlock block : blocks) {
+      h = block.forward(ps, h, training);
+    }
+    NDArray x = h.singletonOrThrow();
+    return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+  }
+
+  /**
+   * The tokens that enter the first layer: patch embedding, class token, position embedding, {@code
+   * [B, prefix + N, C]}.
+   *
+   * @param ps the parameter store
+   * @param image {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return the embedded tokens
+   */
+  public NDArray embedTokens(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
     NDArray x = patchEmbed.forward(ps, new NDList(image), training).singletonOrThrow();
     long b = x.getShape().get(0);
@@ -125,11 +152,7 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
       NDArray cls = ps.getValue(clsToken, x.getDevice(), training);
       x = NDArrays.concat(new NDList(cls.broadcast(b, 1, config.embedDim()), x), 1);
     }
-    x = x.add(ps.getValue(posEmbed, x.getDevice(), training));
-    for (VitBlock block : blocks) {
-      x = block.forward(ps, new NDList(x), training).singletonOrThrow();
-    }
-    return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+    return x.add(ps.getValue(posEmbed, x.getDevice(), training));
   }
 
   /**
@@ -171,8 +194,10 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     patchEmbed.initialize(manager, dataType, shapes);
     int prefix = config.classToken() ? 1 : 0;
     Shape tokens = new Shape(b, config.numPatches() + prefix, config.embedDim());
+    Shape[] chain = {tokens};
     for (Block block : blocks) {
-      block.initialize(manager, dataType, tokens);
+      block.initialize(manager, dataType, chain);
+      chain = block.getOutputShapes(chain);
     }
     Shape pooled = new Shape(b, config.embedDim());
     if (norm != null) {

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionFactory;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.attention.AttentionWithLogits;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
@@ -71,12 +72,36 @@ public class VitBlock extends AbstractBlock implements OnnxExportable {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     Checks.rank("VitBlock", x.getShape(), 3, "[B, N, C]");
-    NDArray y = apply(norm1, ps, x, training);
-    y = apply(ls1, ps, apply(attn, ps, y, training), training);
+    NDArray mixed = apply(attn, ps, apply(norm1, ps, x, training), training);
+    return new NDList(afterAttention(ps, x, mixed, training));
+  }
+
+  /**
+   * Runs this layer and also returns its attention logits, for methods that read them (ToSA's token
+   * selector).
+   *
+   * @param ps the parameter store
+   * @param x tokens {@code [B, N, C]}
+   * @param training whether in training mode
+   * @return the layer output {@code [B, N, C]} and the attention logits {@code [B, heads, N, N]}
+   * @throws IllegalStateException if the token mixer does not implement {@link AttentionWithLogits}
+   */
+  public NDList forwardWithAttentionLogits(ParameterStore ps, NDArray x, boolean training) {
+    if (!(attn instanceof AttentionWithLogits withLogits)) {
+      throw new IllegalStateException(
+          "attention " + attn.getClass().getSimpleName() + " does not expose attention logits");
+    }
+    Checks.rank("VitBlock", x.getShape(), 3, "[B, N, C]");
+    NDList mixed = withLogits.forwardWithLogits(ps, apply(norm1, ps, x, training), training);
+    return new NDList(afterAttention(ps, x, mixed.get(0), training), mixed.get(1));
+  }
+
+  private NDArray afterAttention(ParameterStore ps, NDArray x, NDArray mixed, boolean training) {
+    NDArray y = apply(ls1, ps, mixed, training);
     x = x.add(apply(dropPath1, ps, y, training));
     y = apply(mlp, ps, apply(norm2, ps, x, training), training);
     y = apply(ls2, ps, y, training);
-    return new NDList(x.add(apply(dropPath2, ps, y, training)));
+    return x.add(apply(dropPath2, ps, y, training));
   }
 
   @Override

@@ -23,6 +23,8 @@ import org.attnzoo.nn.Checks;
  * @param layerScaleInit initial layer-scale value, or null for none
  * @param dropPathRate stochastic depth of the last layer (linear from 0 over depth)
  * @param attention token-mixing mechanism, see {@link AttentionMechanisms}
+ * @param layers builds each layer ({@link VitLayerFactory#DENSE}: the standard layer everywhere;
+ *     token-selection methods such as ToSA swap in their own layers)
  */
 public record VitConfig(
     int imgSize,
@@ -38,7 +40,8 @@ public record VitConfig(
     String globalPool,
     Float layerScaleInit,
     float dropPathRate,
-    String attention)
+    String attention,
+    VitLayerFactory layers)
     implements BackboneConfig {
 
   /** Validates the configuration with messages naming the offending values. */
@@ -61,6 +64,10 @@ public record VitConfig(
     }
     Checks.probability("dropPathRate", dropPathRate);
     AttentionMechanisms.get(attention); // fails early, listing the known mechanisms
+    if (layers == null) {
+      throw new IllegalArgumentException("layers must not be null; use VitLayerFactory.DENSE");
+    }
+    layers.validate(depth);
   }
 
   /**
@@ -92,6 +99,7 @@ public record VitConfig(
     b.layerScaleInit = layerScaleInit;
     b.dropPathRate = dropPathRate;
     b.attention = attention;
+    b.layers = layers;
     return b;
   }
 
@@ -111,6 +119,7 @@ public record VitConfig(
     private Float layerScaleInit;
     private float dropPathRate;
     private String attention = "mhsa";
+    private VitLayerFactory layers = VitLayerFactory.DENSE;
 
     private Builder() {}
 
@@ -210,6 +219,15 @@ public record VitConfig(
     }
 
     /**
+     * @param layers builds each layer, see {@link VitLayerFactory}
+     * @return this
+     */
+    public Builder optLayers(VitLayerFactory layers) {
+      this.layers = layers;
+      return this;
+    }
+
+    /**
      * @return the validated configuration
      */
     public VitConfig build() {
@@ -227,7 +245,8 @@ public record VitConfig(
           globalPool,
           layerScaleInit,
           dropPathRate,
-          attention);
+          attention,
+          layers);
     }
   }
 

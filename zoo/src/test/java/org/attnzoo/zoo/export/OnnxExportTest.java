@@ -26,7 +26,14 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.attention.CosFormerAttention;
+import org.attnzoo.attention.EluLinearAttention;
+import org.attnzoo.attention.HydraAttention;
+import org.attnzoo.attention.SimAAttention;
 import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.swin.PatchMerging;
+import org.attnzoo.backbones.swin.SwinBlock;
+import org.attnzoo.backbones.swin.SwinConfig;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.BatchNorm;
@@ -38,6 +45,7 @@ import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.parity.Fixture;
 import org.attnzoo.zoo.weights.CheckpointMapper;
+import org.attnzoo.zoo.weights.SwinCheckpointMapper;
 import org.attnzoo.zoo.weights.WeightImporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -230,6 +238,203 @@ class OnnxExportTest {
     System.out.println("onnx variants without ONNX support yet: " + missing);
     assertTrue(
         exportable.contains("vit_micro_patch4_32") && exportable.contains("vit_base_patch16_224"));
+    // Swin and every kernel-linear attention export; their small variants were checked on ORT.
+    for (String name :
+        new String[] {
+          "swin_micro_patch2_window4_32",
+          "swin_tiny_patch4_window7_224",
+          "vit_micro_patch4_32_elu",
+          "vit_micro_patch4_32_cosformer",
+          "vit_micro_patch4_32_hydra",
+          "vit_micro_patch4_32_sima",
+          "vit_tiny_patch16_224_hydra"
+        }) {
+      assertTrue(exportable.contains(name), name + " not exportable: " + missing);
+    }
+  }
+
+  @Test
+  void swinWithPaddedWindowsMatchesPyTorch() throws Exception {
+    // A 12x12 patch grid with 5x5 windows pads every block to 15x15 (stage 2: 6x6 to 10x10) and
+    // shifts by 2, so padding, cyclic shift and the shifted-window mask on the padded map all
+    // appear, unlike in swin_micro (whose resolutions are multiples of the window).
+    SwinConfig config =
+        SwinConfig.builder()
+            .setImage(24, 2, 5)
+            .setSize(16, java.util.List.of(2, 2), java.util.List.of(2, 4))
+            .optNumClasses(7)
+            .build();
+    Variant v =
+        new Variant(
+            "swin_test_padded",
+            config,
+            DataConfig.IMAGENET,
+            new Reference(0, null, null, "test configuration"));
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      assertOrtMatchesPyTorch(model, v);
+      OnnxMl.ModelProto proto =
+          OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+      Set<String> ops = new TreeSet<>();
+      proto.getGraph().getNodeList().forEach(n -> ops.add(n.getOpType()));
+      assertTrue(ops.contains("Pad") && !ops.contains("Roll"), ops.toString());
+    }
+  }
+
+  @Test
+  void swinGraphHasNoTensorAboveRank4AndOnlyOpset17Ops() throws Exception {
+    Variant v = Variants.get("swin_micro_patch2_window4_32");
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      OnnxMl.ModelProto proto =
+          OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+      Set<String> ops = new TreeSet<>();
+      for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+        ops.add(n.getOpType());
+        if (n.getOpType().equals("Reshape")) {
+          // The target shape of every Reshape is an int64 initializer: its length is the rank.
+          String target = n.getInput(1);
+          proto.getGraph().getInitializerList().stream()
+              .filter(t -> t.getName().equals(target))
+              .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
+        }
+        if (n.getOpType().equals("Transpose")) {
+          long rank =
+              n.getAttributeList().stream()
+                  .filter(a -> a.getName().equals("perm"))
+                  .findFirst()
+                  .orElseThrow()
+                  .getIntsCount();
+          assertTrue(rank <= 4, n.getName() + " rank " + rank);
+        }
+      }
+      Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
+      allowed.add("Pad");
+      allowed.add("Sqrt");
+      assertTrue(allowed.containsAll(ops), "ops outside the portable set: " + ops);
+      assertTrue(ops.contains("Slice") && ops.contains("Concat") && !ops.contains("Roll"));
+    }
+  }
+
+  /** Runs a timm fixture through the block's ONNX export on ORT; returns max abs vs timm f64. */
+  private double ortVsTimmFixture(String id, Block block) throws Exception {
+    Fixture fixture = Fixture.of(id);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray input = fixture.array(m, "input.npy");
+      block.initialize(m, DataType.FLOAT32, input.getShape());
+      WeightImporter.load(block, fixture.weights(), SwinCheckpointMapper.INSTANCE);
+      Shape sample = input.getShape().slice(1);
+      Path onnx = tmp.resolve(id.replace('/', '_') + ".onnx");
+      OnnxExporter.export(block, sample, "fixture", onnx);
+      double[] expected = fixture.expected(m).toDoubleArray();
+      try (Model ort = Model.newInstance("fixture", Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, "fixture", java.util.Map.of());
+        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
+        assertEquals(expected.length, out.length);
+        double err = 0;
+        for (int i = 0; i < out.length; i++) {
+          err = Math.max(err, Math.abs(out[i] - expected[i]));
+        }
+        System.out.printf("onnx timm fixture %s: max abs ORT vs timm f64 %.3g%n", id, err);
+        return err;
+      }
+    }
+  }
+
+  @Test
+  void swinTimmFixturesWithPaddingRunInOrtWithinTolerance() throws Exception {
+    // blocks/swin_block_pad: timm SwinTransformerBlock(dim=16, input_resolution=(6, 10),
+    // num_heads=2, window_size=4, shift_size=2), padded to 8x12 after the shift.
+    assertTrue(
+        ortVsTimmFixture(
+                "blocks/swin_block_pad",
+                new SwinBlock(AttentionSpec.of(16, 2), 6, 10, 4, 2, 4.0, 0f, SwinConfig.NORM_EPS))
+            < Fixture.TOLERANCE);
+    // blocks/swin_patch_merging_odd: timm PatchMerging(dim=16) on a 5x7 map.
+    assertTrue(
+        ortVsTimmFixture(
+                "blocks/swin_patch_merging_odd", new PatchMerging(16, 32, SwinConfig.NORM_EPS))
+            < Fixture.TOLERANCE);
+    // models/swin_micro_window3_pad: timm swin_tiny_patch4_window7_224(img_size=64, patch_size=4,
+    // window_size=3, embed_dim=16, depths=(2, 2, 2, 2), num_heads=(1, 2, 4, 8), num_classes=10).
+    SwinConfig config =
+        SwinConfig.builder()
+            .setImage(64, 4, 3)
+            .setSize(16, java.util.List.of(2, 2, 2, 2), java.util.List.of(1, 2, 4, 8))
+            .optNumClasses(10)
+            .build();
+    assertTrue(
+        ortVsTimmFixture("models/swin_micro_window3_pad", config.newBlock()) < Fixture.TOLERANCE);
+  }
+
+  @Test
+  void patchMergingWithOddResolutionMatchesPyTorch() throws Exception {
+    PatchMerging merging = new PatchMerging(6, 12, 1e-5f);
+    try (Model model = Model.newInstance("pm", Device.cpu(), Engines.PYTORCH)) {
+      model.setBlock(merging);
+      Shape sample = new Shape(5, 7, 6);
+      merging.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
+      Path onnx = tmp.resolve("pm.onnx");
+      OnnxExporter.export(merging, sample, "pm", onnx);
+      try (Model ort = Model.newInstance("pm", Device.cpu(), Engines.ONNX_RUNTIME)) {
+        ort.load(onnx, "pm", java.util.Map.of());
+        for (int batch : new int[] {1, 8}) {
+          Shape shape = new Shape(batch).addAll(sample);
+          float[] x = random(shape.size(), batch);
+          double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+          assertTrue(err < TOLERANCE, "PatchMerging batch " + batch + ": max abs " + err);
+        }
+      }
+    }
+  }
+
+  @Test
+  void linearAttentionsAloneMatchPyTorchAtShortSequences() throws Exception {
+    // 3 tokens < 16 channels per head: SimA takes its (q k^T) v order, which the ViT variants
+    // (N >= d) do not reach; cosFormer's angles depend on N.
+    AttentionSpec spec = AttentionSpec.of(32, 2);
+    Shape sample = new Shape(3, 32);
+    for (Block attention :
+        new Block[] {
+          new EluLinearAttention(spec),
+          new CosFormerAttention(spec),
+          new HydraAttention(spec),
+          new SimAAttention(spec)
+        }) {
+      String name = attention.getClass().getSimpleName();
+      try (Model model = Model.newInstance(name, Device.cpu(), Engines.PYTORCH)) {
+        model.setBlock(attention);
+        attention.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
+        Path onnx = tmp.resolve(name + ".onnx");
+        OnnxExporter.export(attention, sample, name, onnx);
+        try (Model ort = Model.newInstance(name, Device.cpu(), Engines.ONNX_RUNTIME)) {
+          ort.load(onnx, name, java.util.Map.of());
+          for (int batch : new int[] {1, 8}) {
+            Shape shape = new Shape(batch).addAll(sample);
+            float[] x = random(shape.size(), 3 + batch);
+            double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
+            System.out.printf(
+                "onnx %s N=3 batch %d: max abs PyTorch vs ORT %.3g%n", name, batch, err);
+            assertTrue(err < TOLERANCE, name + " batch " + batch + ": max abs " + err);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void causalLinearAttentionNamesTheCausalFormAsUnsupported() {
+    AttentionSpec spec = AttentionSpec.of(16, 2);
+    for (Block causal :
+        new Block[] {new EluLinearAttention(spec, true), new CosFormerAttention(spec, true)}) {
+      try (NDManager m = NDManager.newBaseManager()) {
+        causal.initialize(m, DataType.FLOAT32, new Shape(1, 4, 16));
+        var e =
+            assertThrows(
+                UnsupportedOperationException.class,
+                () -> OnnxExporter.toModel(causal, new Shape(4, 16), "x"));
+        assertTrue(
+            e.getMessage().contains("causal " + causal.getClass().getSimpleName()), e.getMessage());
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,142 @@
+package org.attnzoo.zoo.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.attnzoo.backbones.tosa.TosaCost;
+import org.attnzoo.backbones.tosa.TosaLayers;
+import org.attnzoo.backbones.tosa.TosaTraining;
+import org.attnzoo.backbones.vit.VisionTransformer;
+import org.attnzoo.backbones.vit.VitConfig;
+
+/**
+ * Forward latency of a dense ViT against ToSA at keep ratios 0.7 and 0.5 (alternate layers), in one
+ * process, rounds interleaved so that load changes hit every model alike; wall-clock and process
+ * CPU time per forward. Not a test. Writes {@code results/tosa-latency-<time>.csv}.
+ *
+ * <p>Arguments: {@code [embedDim depth heads batch rounds]}, default ViT-S/16 at 224 ({@code 384 12
+ * 6}), batch 4, 7 rounds of 3 forwards each.
+ */
+public final class TosaLatencyBenchmark {
+
+  private TosaLatencyBenchmark() {}
+
+  /**
+   * @param args optional {@code embedDim depth heads batch rounds}
+   * @throws IOException if the CSV cannot be written
+   */
+  public static void main(String[] args) throws IOException {
+    int dim = args.length > 0 ? Integer.parseInt(args[0]) : 384;
+    int depth = args.length > 1 ? Integer.parseInt(args[1]) : 12;
+    int heads = args.length > 2 ? Integer.parseInt(args[2]) : 6;
+    int batch = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 7;
+    VitConfig dense = VitConfig.builder().setSize(dim, depth, heads).build();
+    double[] keeps = {1.0, 0.7, 0.5}; // 1.0 stands for the dense model itself
+    List<VitConfig> configs = new ArrayList<>();
+    configs.add(dense);
+    configs.add(dense.toBuilder().optLayers(TosaLayers.alternate(depth, 0.7)).build());
+    configs.add(dense.toBuilder().optLayers(TosaLayers.alternate(depth, 0.5)).build());
+    try (NDManager manager = NDManager.newBaseManager()) {
+      List<VisionTransformer> models = new ArrayList<>();
+      for (VitConfig cfg : configs) {
+        VisionTransformer m = cfg.newBlock();
+        m.initialize(manager, DataType.FLOAT32, cfg.inputShape(1));
+        if (!models.isEmpty()) {
+          TosaTraining.copyBackbone(models.get(0), m);
+        }
+        models.add(m);
+      }
+      ParameterStore ps = new ParameterStore(manager, false);
+      NDArray input = manager.randomNormal(dense.inputShape(batch));
+      double[][] ms = new double[models.size()][rounds * 3];
+      double[][] cpu = new double[models.size()][rounds * 3];
+      for (int warm = 0; warm < 2; warm++) {
+        for (VisionTransformer m : models) {
+          time(m, ps, input);
+        }
+      }
+      for (int r = 0; r < rounds; r++) {
+        for (int i = 0; i < models.size(); i++) {
+          for (int j = 0; j < 3; j++) {
+            double[] t = time(models.get(i), ps, input);
+            ms[i][r * 3 + j] = t[0];
+            cpu[i][r * 3 + j] = t[1];
+          }
+        }
+      }
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+      Path out = Path.of("results", "tosa-latency-" + stamp + ".csv");
+      Files.createDirectories(out.getParent());
+      double denseMedian = median(ms[0]);
+      double denseCpu = median(cpu[0]);
+      try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
+        String header =
+            "model,embed_dim,depth,heads,batch,keep_ratio,median_ms,p25_ms,p75_ms,latency_vs_dense,"
+                + "median_cpu_ms,cpu_vs_dense,attention_macs,selector_macs,layer_macs,layer_macs_vs_dense";
+        w.println(header);
+        System.out.println(header);
+        for (int i = 0; i < models.size(); i++) {
+          double[] s = ms[i].clone();
+          Arrays.sort(s);
+          String row =
+              String.format(
+                  java.util.Locale.ROOT,
+                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%d,%d,%d,%.3f",
+                  i == 0 ? "dense" : "tosa",
+                  dim,
+                  depth,
+                  heads,
+                  batch,
+                  keeps[i],
+                  median(s),
+                  s[s.length / 4],
+                  s[3 * s.length / 4],
+                  median(s) / denseMedian,
+                  median(cpu[i]),
+                  median(cpu[i]) / denseCpu,
+                  TosaCost.attentionMacs(configs.get(i)),
+                  TosaCost.selectorMacs(configs.get(i)),
+                  TosaCost.layerMacs(configs.get(i)),
+                  (double) TosaCost.layerMacs(configs.get(i)) / TosaCost.layerMacs(dense));
+          w.println(row);
+          System.out.println(row);
+        }
+      }
+      System.out.println("wrote " + out);
+    }
+  }
+
+  /** Wall-clock and process CPU milliseconds of one forward (CPU time is robust to a busy host). */
+  private static double[] time(VisionTransformer m, ParameterStore ps, NDArray input) {
+    var os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    try (NDManager scope = input.getManager().newSubManager()) {
+      NDArray x = input.duplicate();
+      x.attach(scope);
+      long c0 = os.getProcessCpuTime();
+      long t0 = System.nanoTime();
+      NDArray y = m.forward(ps, new NDList(x), false).singletonOrThrow();
+      y.toFloatArray(); // waits for the result
+      return new double[] {(System.nanoTime() - t0) / 1e6, (os.getProcessCpuTime() - c0) / 1e6};
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] s = values.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
