@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       RunCommand.class,
       PredictCommand.class,
+      TrainCommand.class,
+      DemoCommand.class,
       ExportCommand.class,
       CommandLine.HelpCommand.class
     })

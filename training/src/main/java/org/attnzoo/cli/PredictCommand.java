@@ -18,14 +18,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code attnzoo predict}: top-5 classes of images through {@code Criteria} and the translator. */
-@Command(name = "predict", description = "Classify images (top-5) through Criteria.")
+@Command(
+    name = "predict",
+    description = {
+      "Classify images (top-5) through Criteria: one line per image, file name then classes",
+      "with probabilities, best first. Weights from --weights, or shipped with --dataset."
+    })
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--variant", required = true, description = "variant name")
+  @Option(
+      names = "--variant",
+      description = "variant name (default with --dataset: vit_micro_patch4_32)")
   String variant;
 
-  @Option(names = "--weights", required = true, description = ".safetensors (timm) or .params")
+  @Option(names = "--weights", description = ".safetensors (timm) or .params")
   String weights;
+
+  @Option(
+      names = "--dataset",
+      description = "use the weights shipped for this dataset (fashion-mnist) instead of --weights")
+  String dataset;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
   String device;
@@ -38,16 +50,25 @@ final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (variant == null && dataset != null) {
+      variant = "vit_micro_patch4_32";
+    }
+    if (variant == null || (weights == null) == (dataset == null)) {
+      throw new IllegalArgumentException(
+          "give --variant and --weights FILE, or --dataset NAME (shipped weights)");
+    }
     Variants.get(variant);
     Platforms.requireBundledNatives();
-    Criteria<Image, Classifications> criteria =
+    Criteria.Builder<Image, Classifications> builder =
         Criteria.builder()
             .setTypes(Image.class, Classifications.class)
             .optGroupId(AttnZoo.GROUP_ID)
             .optArtifactId(variant)
-            .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE))
-            .optArgument("weights", weights)
-            .build();
+            .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE));
+    Criteria<Image, Classifications> criteria =
+        weights != null
+            ? builder.optArgument("weights", weights).build()
+            : builder.optFilter("dataset", dataset).build();
     try (ZooModel<Image, Classifications> model = criteria.loadModel();
         Predictor<Image, Classifications> predictor = model.newPredictor()) {
       for (Path file : images) {

@@ -16,6 +16,10 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Progress;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,8 +40,10 @@ import java.util.Set;
  * file)} names a model written by {@code attnzoo export}, or the {@code weights} are exported on
  * the fly.
  *
- * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. Weights
- * come from the {@code weights} argument (path or URL); random initialisation only with {@code
+ * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. {@code
+ * optFilter("dataset", "fashion-mnist")} without a {@code weights} argument selects weights trained
+ * by attnzoo and shipped as resources {@code weights/<variant>-<dataset>.params}. Weights come from
+ * the {@code weights} argument (path or URL); random initialisation only with {@code
  * randomInit=true}. Inputs and outputs: {@code Image -> Classifications} or {@code NDList ->
  * NDList}.
  */
@@ -103,6 +109,10 @@ public class AttnZooModelZoo extends ModelZoo {
       Object weights = args.get("weights");
       boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
+      String dataset = filters == null ? null : filters.get("dataset");
+      if (weights == null && dataset != null) {
+        weights = shippedWeights(dataset);
+      }
       Model model;
       if (Engines.isOnnxRuntime(criteria.getEngine())) {
         Object onnx = args.get("onnx");
@@ -128,6 +138,21 @@ public class AttnZooModelZoo extends ModelZoo {
                 + " optArgument(\"randomInit\", true)");
       }
       return new ZooModel<>(model, translator);
+    }
+
+    // Weights trained by attnzoo ship as resources weights/<variant>-<dataset>.params.
+    private String shippedWeights(String dataset) throws IOException, ModelNotFoundException {
+      String resource = "/weights/" + variant.name() + "-" + dataset + ".params";
+      try (InputStream in = AttnZooModelZoo.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new ModelNotFoundException(
+              "no " + variant.name() + " weights trained on " + dataset + " ship with attnzoo");
+        }
+        Path tmp = Files.createTempFile("attnzoo-" + variant.name() + "-", ".params");
+        tmp.toFile().deleteOnExit();
+        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+        return tmp.toString();
+      }
     }
 
     @SuppressWarnings("unchecked")

@@ -150,7 +150,11 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     long b = x.getShape().get(0);
     if (clsToken != null) {
       NDArray cls = ps.getValue(clsToken, x.getDevice(), training);
-      x = NDArrays.concat(new NDList(cls.broadcast(b, 1, config.embedDim()), x), 1);
+      NDArray expanded = cls.broadcast(b, 1, config.embedDim());
+      // Results join their first operand's manager: without this, the token map and every
+      // activation after it would live in the model's manager and leak on every forward call.
+      expanded.attach(x.getManager());
+      x = NDArrays.concat(new NDList(expanded, x), 1);
     }
     return x.add(ps.getValue(posEmbed, x.getDevice(), training));
   }

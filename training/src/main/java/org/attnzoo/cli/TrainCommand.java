@@ -1,0 +1,230 @@
+package org.attnzoo.cli;
+
+import ai.djl.Device;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.attnzoo.training.EpochMetrics;
+import org.attnzoo.training.TrainConfig;
+import org.attnzoo.training.TrainingRun;
+import org.attnzoo.training.data.Augment;
+import org.attnzoo.training.data.Datasets;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Devices;
+import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.weights.ParamsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code attnzoo train}: trains a variant with the DeiT/timm-style recipe of {@link TrainConfig},
+ * writing checkpoints, metrics, a plot and the final {@code .params} into {@code --out}.
+ */
+@Command(
+    name = "train",
+    description = {
+      "Train a variant (default: the small ViT on Fashion-MNIST).",
+      "Writes OUT/last.ckpt (every epoch), OUT/metrics.csv, OUT/curves.png and OUT/<variant>.params."
+    })
+final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--variant", defaultValue = "vit_micro_patch4_32", description = "variant name")
+  String variant;
+
+  @Option(
+      names = "--data",
+      defaultValue = "fashion-mnist",
+      description =
+          "fashion-mnist (the Debian package's files if installed, else the shipped subset),"
+              + " subset, synthetic, or a folder (IDX files, or one sub-folder of images per"
+              + " class)")
+  String data;
+
+  @Option(names = "--max-train", defaultValue = "0", description = "use the first N images only")
+  int maxTrain;
+
+  @Option(names = "--out", description = "output folder (default: runs/<variant>)")
+  Path out;
+
+  @Option(names = "--resume", description = "continue from OUT/last.ckpt")
+  boolean resume;
+
+  @Option(
+      names = "--stop-after",
+      defaultValue = "0",
+      description = "stop after N epochs (resumable)")
+  int stopAfter;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
+  String device;
+
+  @Option(names = "--epochs", defaultValue = "20")
+  int epochs;
+
+  @Option(names = "--batch-size", defaultValue = "128")
+  int batchSize;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate")
+  double lr;
+
+  @Option(names = "--min-lr", defaultValue = "1e-5")
+  double minLr;
+
+  @Option(names = "--warmup-epochs", defaultValue = "1")
+  double warmupEpochs;
+
+  @Option(names = "--weight-decay", defaultValue = "0.05")
+  double weightDecay;
+
+  @Option(names = "--smoothing", defaultValue = "0.1", description = "label smoothing")
+  double smoothing;
+
+  @Option(names = "--clip-grad", defaultValue = "1.0", description = "global norm bound (0: off)")
+  double clipGrad;
+
+  @Option(names = "--ema", defaultValue = "0", description = "weight EMA decay (0: off)")
+  double ema;
+
+  @Option(names = "--drop-path", description = "stochastic depth rate (default: the variant's)")
+  Float dropPath;
+
+  @Option(names = "--crop", defaultValue = "pad-crop", description = "pad-crop, rrc or none")
+  String crop;
+
+  @Option(names = "--padding", defaultValue = "4", description = "pad-crop padding")
+  int padding;
+
+  @Option(names = "--min-scale", defaultValue = "0.35", description = "rrc smallest area")
+  double minScale;
+
+  @Option(names = "--no-flip", description = "no horizontal flips")
+  boolean noFlip;
+
+  @Option(names = "--mixup", defaultValue = "0", description = "mixup alpha (0: off)")
+  double mixup;
+
+  @Option(names = "--cutmix", defaultValue = "0", description = "cutmix alpha (0: off)")
+  double cutmix;
+
+  @Option(names = "--seed", defaultValue = "42")
+  long seed;
+
+  @Option(names = "--quiet", description = "no progress bar")
+  boolean quiet;
+
+  TrainConfig config() {
+    return new TrainConfig(
+        epochs,
+        batchSize,
+        lr,
+        minLr,
+        warmupEpochs,
+        weightDecay,
+        0.9,
+        0.999,
+        1e-8,
+        smoothing,
+        clipGrad,
+        ema,
+        dropPath,
+        new Augment(crop, padding, minScale, !noFlip, mixup, cutmix, 1.0),
+        seed,
+        500);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Variant v = Variants.get(variant);
+    Platforms.requireBundledNatives();
+    Path dir = out != null ? out : Path.of("runs", variant);
+    Result r = train(v, config(), data, maxTrain, dir, resume, stopAfter, device, quiet);
+    System.out.println(r.summary());
+    return 0;
+  }
+
+  /**
+   * What a training command produced.
+   *
+   * @param params the saved weights
+   * @param history per-epoch metrics
+   * @param dataset the data's name
+   */
+  record Result(Path params, List<EpochMetrics> history, String dataset) {
+    String summary() {
+      EpochMetrics last = history.get(history.size() - 1);
+      return String.format(
+          Locale.ROOT,
+          "trained %d epochs on %s: test accuracy %.2f%%, %.0f train images/s; weights %s",
+          last.epoch(),
+          dataset,
+          100 * last.testAcc(),
+          last.imagesPerSecond(),
+          params);
+    }
+  }
+
+  static Result train(
+      Variant v,
+      TrainConfig config,
+      String dataSpec,
+      int maxTrain,
+      Path dir,
+      boolean resume,
+      int stopAfter,
+      String device,
+      boolean quiet)
+      throws Exception {
+    int channels = (int) v.config().inputShape().get(0);
+    int side = (int) v.config().inputShape().get(1);
+    Datasets.Split split = load(dataSpec, channels, side, v.config().numClasses());
+    if (maxTrain > 0) {
+      split = new Datasets.Split(split.name(), split.train().head(maxTrain), split.test());
+    }
+    split = split.fit(channels, side);
+    System.err.printf(
+        Locale.ROOT,
+        "training %s on %s: %d train / %d test images%n",
+        v.name(),
+        split.name(),
+        split.train().size(),
+        split.test().size());
+    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
+    try (TrainingRun run = new TrainingRun(v, config, split, dir, dev)) {
+      run.progress(new org.attnzoo.training.Progress(System.err, !quiet));
+      List<EpochMetrics> history = run.run(resume, stopAfter);
+      if (history.isEmpty()) {
+        throw new IllegalStateException("no epoch was trained (already finished?)");
+      }
+      EpochMetrics last = history.get(history.size() - 1);
+      Path params = dir.resolve(v.name() + ".params");
+      ParamsFile.save(
+          run.model().getBlock(),
+          v.name(),
+          v.config().inputShape(1),
+          Map.of(
+              "dataset",
+              split.name(),
+              "epochs",
+              Integer.toString(last.epoch()),
+              "test_accuracy",
+              String.format(Locale.ROOT, "%.4f", last.testAcc())),
+          params);
+      return new Result(params, history, split.name());
+    }
+  }
+
+  static Datasets.Split load(String spec, int channels, int side, int numClasses)
+      throws java.io.IOException {
+    return switch (spec) {
+      case "fashion-mnist" -> Datasets.fashionMnistDefault();
+      case "subset" -> Datasets.fashionMnistSubset();
+      case "synthetic" ->
+          Datasets.synthetic(2000, 500, Math.min(numClasses, side / 2), channels, side, 1);
+      default -> Datasets.fromFolder(Path.of(spec), channels, side);
+    };
+  }
+}
