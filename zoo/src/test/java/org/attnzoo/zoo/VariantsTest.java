@@ -46,6 +46,34 @@ class VariantsTest {
     }
   }
 
+  /**
+   * Scoped inference leaves nothing behind in the model's manager: an intermediate created from a
+   * parameter (e.g. an expanded class token, a gathered bias table) would otherwise live in the
+   * model's manager, and every later activation derived from it too, until the model is closed.
+   */
+  @ParameterizedTest
+  @MethodSource("names")
+  void scopedInferenceDoesNotGrowTheModelManager(String name) {
+    Variant v = Variants.get(name);
+    if (v.reference().params() > 30_000_000L) {
+      return;
+    }
+    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+      int before = model.getNDManager().getManagedArrays().size();
+      for (int i = 0; i < 3; i++) {
+        try (NDManager scope = model.getNDManager().newSubManager()) {
+          model
+              .getBlock()
+              .forward(
+                  new ai.djl.training.ParameterStore(scope, false),
+                  new NDList(scope.randomNormal(v.config().inputShape(1))),
+                  false);
+        }
+      }
+      assertEquals(before, model.getNDManager().getManagedArrays().size(), name);
+    }
+  }
+
   @Test
   void unknownVariantListsKnownOnes() {
     var e = assertThrows(IllegalArgumentException.class, () -> Variants.get("vit_huge_nope"));

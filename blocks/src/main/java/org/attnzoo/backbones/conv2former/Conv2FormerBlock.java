@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.attention.ConvModulation;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
+import org.attnzoo.nn.Scopes;
 
 /**
  * A Conv2Former block, as the official {@code Block}: {@code x + drop_path(layer_scale_1 *
@@ -64,7 +65,9 @@ public class Conv2FormerBlock extends AbstractBlock {
   private NDArray branch(
       ParameterStore ps, AbstractBlock f, Parameter scale, NDArray x, boolean training) {
     NDArray y = f.forward(ps, new NDList(x), training).singletonOrThrow();
-    y = y.mul(ps.getValue(scale, x.getDevice(), training).reshape(1, dim, 1, 1));
+    y =
+        y.mul(
+            Scopes.withInput(ps.getValue(scale, x.getDevice(), training).reshape(1, dim, 1, 1), x));
     return dropPath.forward(ps, new NDList(y), training).singletonOrThrow();
   }
 

@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scopes;
 
 /**
  * Layer normalisation of each pixel over the channel axis of {@code [B, C, H, W]}, as the official
@@ -68,8 +69,11 @@ public class LayerNorm2d extends AbstractBlock {
     NDArray centered = x.sub(x.mean(new int[] {1}, true));
     NDArray var = centered.square().mean(new int[] {1}, true);
     NDArray normed = centered.div(var.add(eps).sqrt());
-    NDArray w = ps.getValue(weight, x.getDevice(), training).reshape(1, channels, 1, 1);
-    NDArray b = ps.getValue(bias, x.getDevice(), training).reshape(1, channels, 1, 1);
+    NDArray w =
+        Scopes.withInput(
+            ps.getValue(weight, x.getDevice(), training).reshape(1, channels, 1, 1), x);
+    NDArray b =
+        Scopes.withInput(ps.getValue(bias, x.getDevice(), training).reshape(1, channels, 1, 1), x);
     return new NDList(normed.mul(w).add(b));
   }
 

@@ -16,6 +16,7 @@ import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scopes;
 
 /**
  * Window multi-head self-attention with relative position bias (Liu et al., 2021, Eq. 4), timm's
@@ -150,7 +151,9 @@ public class WindowAttention extends AbstractBlock implements OnnxExportable {
   private NDArray relativePositionBias(ParameterStore ps, NDArray x, boolean training) {
     NDArray table = ps.getValue(relativePositionBiasTable, x.getDevice(), training);
     NDArray index = x.getManager().create(relativePositionIndex).toDevice(x.getDevice(), false);
-    return table.get(index).reshape(area, area, numHeads).transpose(2, 0, 1).expandDims(0);
+    // A view of the table in this call's scope, so that the gathered bias is freed with it.
+    NDArray scoped = Scopes.withInput(table.reshape(table.getShape()), x);
+    return scoped.get(index).reshape(area, area, numHeads).transpose(2, 0, 1).expandDims(0);
   }
 
   /**

@@ -24,6 +24,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.PatchEmbed;
+import org.attnzoo.nn.Scopes;
 
 /**
  * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
@@ -153,7 +154,7 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
       NDArray expanded = cls.broadcast(b, 1, config.embedDim());
       // Results join their first operand's manager: without this, the token map and every
       // activation after it would live in the model's manager and leak on every forward call.
-      expanded.attach(x.getManager());
+      Scopes.withInput(expanded, x);
       x = NDArrays.concat(new NDList(expanded, x), 1);
     }
     return x.add(ps.getValue(posEmbed, x.getDevice(), training));

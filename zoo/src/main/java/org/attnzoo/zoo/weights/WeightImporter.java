@@ -2,6 +2,7 @@ package org.attnzoo.zoo.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -20,6 +21,8 @@ import org.attnzoo.zoo.io.Tensor;
  * naming keys and both shapes.
  */
 public final class WeightImporter {
+
+  private static final NDIndex ALL = new NDIndex("...");
 
   private WeightImporter() {}
 
@@ -71,7 +74,9 @@ public final class WeightImporter {
         if (value.getDataType() != target.getDataType()) {
           value = value.toType(target.getDataType(), false);
         }
-        target.set(value.toByteBuffer());
+        // In-place copy into the parameter's own storage: NDArray.set(Buffer) would make the
+        // PyTorch tensor alias a Java buffer instead.
+        target.set(ALL, value);
       }
     }
   }
