@@ -32,6 +32,7 @@ import org.attnzoo.attention.HydraAttention;
 import org.attnzoo.attention.SimAAttention;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
+import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.PatchMerging;
 import org.attnzoo.backbones.swin.SwinBlock;
@@ -302,7 +303,12 @@ class OnnxExportTest {
           "swiftformer_xs",
           "swiftformer_s",
           "swiftformer_l1",
-          "swiftformer_l3"
+          "swiftformer_l3",
+          "efficientvit_micro_32",
+          "efficientvit_b0",
+          "efficientvit_b1",
+          "efficientvit_b2",
+          "efficientvit_b3"
         }) {
       assertTrue(exportable.contains(name), name + " not exportable: " + missing);
     }
@@ -394,6 +400,23 @@ class OnnxExportTest {
             .optNumClasses(10)
             .optImgSize(64)
             .build()
+            .newBlock());
+  }
+
+  @Test
+  void efficientVitMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
+    // models/efficientvit_micro: timm efficientvit_b0(widths=(8,8,16,32,32), depths=(1,1,1,1,2),
+    // head_dim=8, head_widths=(64,80), num_classes=10), 64x64 input: Hardswish, linear attention
+    // with the padded value, multi-scale aggregation and the LayerNorm head.
+    fixtureMatchesOnOrt(
+        "models/efficientvit_micro",
+        EfficientVitConfig.of(
+                java.util.List.of(8, 8, 16, 32, 32),
+                java.util.List.of(1, 1, 1, 1, 2),
+                8,
+                java.util.List.of(64, 80))
+            .withNumClasses(10)
+            .withImgSize(64)
             .newBlock());
   }
 
