@@ -31,6 +31,7 @@ import org.attnzoo.attention.EluLinearAttention;
 import org.attnzoo.attention.HydraAttention;
 import org.attnzoo.attention.SimAAttention;
 import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
@@ -308,7 +309,12 @@ class OnnxExportTest {
           "efficientvit_b0",
           "efficientvit_b1",
           "efficientvit_b2",
-          "efficientvit_b3"
+          "efficientvit_b3",
+          "conv2former_micro_32",
+          "conv2former_n",
+          "conv2former_t",
+          "conv2former_s",
+          "conv2former_b"
         }) {
       assertTrue(exportable.contains(name), name + " not exportable: " + missing);
     }
@@ -415,6 +421,19 @@ class OnnxExportTest {
                 java.util.List.of(1, 1, 1, 1, 2),
                 8,
                 java.util.List.of(64, 80))
+            .withNumClasses(10)
+            .withImgSize(64)
+            .newBlock());
+  }
+
+  @Test
+  void conv2FormerMicroFixtureMatchesOfficialAndPyTorchOnOrt() throws Exception {
+    // models/conv2former_micro: official Conv2Former(kernel_size=7, dims=[16, 32, 48, 64],
+    // depths=[1, 1, 2, 1], num_classes=10), 64x64 input: convolutional modulation, the MLP's
+    // depth-wise position convolution, LayerNorm2d, the stem and the 1280-wide head.
+    fixtureMatchesOnOrt(
+        "models/conv2former_micro",
+        Conv2FormerConfig.of(7, java.util.List.of(16, 32, 48, 64), java.util.List.of(1, 1, 2, 1))
             .withNumClasses(10)
             .withImgSize(64)
             .newBlock());
