@@ -533,6 +533,48 @@ class OnnxExportTest {
     }
   }
 
+  @Test
+  void efficientVitAndConv2FormerGraphsStayAtRank4WithOpset17Ops() throws Exception {
+    for (String name : new String[] {"efficientvit_micro_32", "conv2former_micro_32"}) {
+      Variant v = Variants.get(name);
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        OnnxMl.ModelProto proto =
+            OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+        Set<String> ops = new TreeSet<>();
+        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+          ops.add(n.getOpType());
+          if (n.getOpType().equals("Reshape")) {
+            String target = n.getInput(1);
+            proto.getGraph().getInitializerList().stream()
+                .filter(t -> t.getName().equals(target))
+                .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
+          }
+          n.getAttributeList().stream()
+              .filter(a -> a.getName().equals("perm"))
+              .forEach(a -> assertTrue(a.getIntsCount() <= 4, n.getName()));
+        }
+        Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
+        // Linear attention (ReLU kernel, ones-padded value, normaliser), Hardswish (opset 14).
+        allowed.addAll(Set.of("Relu", "Pad", "Div", "HardSwish"));
+        assertTrue(allowed.containsAll(ops), name + ": ops outside the portable set: " + ops);
+        assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
+      }
+    }
+  }
+
+  @Test
+  void fullSizeEfficientVitAndConv2FormerMatchPyTorch() throws Exception {
+    // 224x224: EfficientViT-B0's attention stages run on 14x14 and 7x7 maps (16 heads of 16 plus
+    // the 5x5 aggregated ones); Conv2Former-N's 11x11 modulation kernels and 1280-wide head.
+    for (String name : new String[] {"efficientvit_b0", "conv2former_n"}) {
+      Variant v = Variants.get(name);
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        randomizeLikeFixtures(model.getBlock(), 5);
+        assertOrtMatchesPyTorch(model, v);
+      }
+    }
+  }
+
   /** Runs a timm fixture through the block's ONNX export on ORT; returns max abs vs timm f64. */
   private double ortVsTimmFixture(String id, Block block) throws Exception {
     Fixture fixture = Fixture.of(id);
