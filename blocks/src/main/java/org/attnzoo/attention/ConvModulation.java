@@ -11,6 +11,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.backbones.conv2former.LayerNorm2d;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -23,7 +25,7 @@ import org.attnzoo.nn.Checks;
  * its k x k neighbourhood, so the cost is linear in the number of pixels. The children keep the
  * official names {@code norm, att.0, att.2, v, proj} (the GELU is {@code att.1}).
  */
-public class ConvModulation extends AbstractBlock {
+public class ConvModulation extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final LayerNorm2d norm;
@@ -87,5 +89,12 @@ public class ConvModulation extends AbstractBlock {
     for (var child : getChildren().values()) {
       child.initialize(manager, dataType, shapes);
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(norm, inputs[0]);
+    String a = g.apply(att2, g.gelu(g.apply(att0, x)));
+    return new String[] {g.apply(proj, g.op("Mul", a, g.apply(v, x)))};
   }
 }

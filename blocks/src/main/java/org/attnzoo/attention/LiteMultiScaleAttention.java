@@ -17,6 +17,8 @@ import java.util.Collections;
 import java.util.List;
 import org.attnzoo.backbones.efficientvit.ConvNormAct;
 import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.NamedSequential;
 
@@ -32,7 +34,7 @@ import org.attnzoo.nn.NamedSequential;
  * first so that cost is linear in the number of tokens. A 1x1 {@code proj} convolution with
  * BatchNorm maps the concatenated heads back to {@code outChannels}.
  */
-public class LiteMultiScaleAttention extends AbstractBlock {
+public class LiteMultiScaleAttention extends AbstractBlock implements OnnxExportable {
 
   private final long inChannels;
   private final long outChannels;
@@ -190,5 +192,41 @@ public class LiteMultiScaleAttention extends AbstractBlock {
    */
   public long heads() {
     return totalDim / headDim;
+  }
+
+  /** {@code x[..., start:end]} along {@code axis}. */
+  private static String slice(OnnxGraph g, String x, long axis, long start, long end) {
+    return g.op("Slice", x, g.ints(start), g.ints(end), g.ints(axis));
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    Shape in = getInputShapes()[0];
+    long h = in.get(2);
+    long w = in.get(3);
+    String qkvMap = g.apply(qkv, inputs[0]);
+    String[] scalesOut = new String[1 + aggreg.size()];
+    scalesOut[0] = qkvMap;
+    for (int i = 0; i < aggreg.size(); i++) {
+      scalesOut[i + 1] = g.apply(aggreg.get(i), qkvMap);
+    }
+    String all =
+        scalesOut.length == 1 ? qkvMap : g.op("Concat", scalesOut, OnnxGraph.Attr.of("axis", 1L));
+    // [B, heads * (1 + S), N, 3d], as in forward; every tensor stays rank 4.
+    String multi = g.op("Reshape", all, g.ints(0, -1, 3L * headDim, h * w));
+    multi = g.op("Transpose", new String[] {multi}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String q = g.op("Relu", slice(g, multi, 3, 0, headDim));
+    String k = g.op("Relu", slice(g, multi, 3, headDim, 2L * headDim));
+    String v = slice(g, multi, 3, 2L * headDim, 3L * headDim);
+    // The column of ones under v (numerator and normaliser of eq. 2 in one product) is a Pad.
+    v = g.op("Pad", v, g.ints(0, 0, 0, 0, 0, 0, 0, 1), g.scalar(1f));
+    String kt = g.op("Transpose", new String[] {k}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    String out = g.op("MatMul", q, g.op("MatMul", kt, v));
+    String num = slice(g, out, 3, 0, headDim);
+    String den = slice(g, out, 3, headDim, headDim + 1L);
+    out = g.op("Div", num, g.op("Add", den, g.scalar(eps)));
+    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
+    out = g.op("Reshape", out, g.ints(0, -1, h, w));
+    return new String[] {g.apply(proj, out)};
   }
 }

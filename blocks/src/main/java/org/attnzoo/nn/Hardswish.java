@@ -6,13 +6,15 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * Hard swish (Howard et al., MobileNetV3, 2019): {@code x * relu6(x + 3) / 6}, as {@code
  * torch.nn.Hardswish}. DJL has no such activation; use {@link #hardswish} inside a block or this
  * parameter-free block as a child.
  */
-public class Hardswish extends AbstractBlock {
+public class Hardswish extends AbstractBlock implements OnnxExportable {
 
   /**
    * @param x any array
@@ -31,5 +33,10 @@ public class Hardswish extends AbstractBlock {
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     return inputShapes;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {g.op("HardSwish", inputs[0])};
   }
 }

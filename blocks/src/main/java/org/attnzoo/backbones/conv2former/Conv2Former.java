@@ -14,6 +14,8 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.NamedSequential;
@@ -33,7 +35,7 @@ import org.attnzoo.nn.NamedSequential;
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled head features
  * {@code [B, headWidth]}.
  */
-public class Conv2Former extends AbstractBlock {
+public class Conv2Former extends AbstractBlock implements OnnxExportable {
 
   private final Conv2FormerConfig config;
   private final List<Block> downsampleLayers;
@@ -169,5 +171,20 @@ public class Conv2Former extends AbstractBlock {
    */
   public Conv2FormerConfig getConfig() {
     return config;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = inputs[0];
+    for (int i = 0; i < 4; i++) {
+      x = g.apply(stages.get(i), g.apply(downsampleLayers.get(i), x));
+    }
+    String pooled =
+        g.op(
+            "ReduceMean",
+            new String[] {g.apply(head, x)},
+            OnnxGraph.Attr.ints("axes", 2, 3),
+            OnnxGraph.Attr.of("keepdims", 0L));
+    return new String[] {g.apply(pred, pooled)};
   }
 }

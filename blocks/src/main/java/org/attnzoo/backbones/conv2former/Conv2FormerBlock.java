@@ -6,11 +6,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.ConvModulation;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
 import org.attnzoo.nn.Scopes;
@@ -21,7 +24,7 @@ import org.attnzoo.nn.Scopes;
  * input. The per-channel layer scales are the block's own parameters {@code layer_scale_1, _2}, as
  * in the official state dict.
  */
-public class Conv2FormerBlock extends AbstractBlock {
+public class Conv2FormerBlock extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final Parameter layerScale1;
@@ -92,5 +95,16 @@ public class Conv2FormerBlock extends AbstractBlock {
     attn.initialize(manager, dataType, shapes);
     dropPath.initialize(manager, dataType, shapes);
     mlp.initialize(manager, dataType, shapes);
+  }
+
+  private String branchOnnx(OnnxGraph g, Block f, Parameter scale, String x) {
+    String s = g.op("Reshape", g.param(scale), g.ints(dim, 1, 1));
+    return g.apply(dropPath, g.op("Mul", g.apply(f, x), s));
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.op("Add", inputs[0], branchOnnx(g, attn, layerScale1, inputs[0]));
+    return new String[] {g.op("Add", x, branchOnnx(g, mlp, layerScale2, x))};
   }
 }

@@ -10,6 +10,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -18,7 +20,7 @@ import org.attnzoo.nn.Checks;
  * gelu(pos(h))} with {@code pos} a depth-wise 3x3 convolution adding local position information,
  * {@code out = fc2(h)}. All convolutions are 1x1 except {@code pos}; all have biases.
  */
-public class Conv2FormerMlp extends AbstractBlock {
+public class Conv2FormerMlp extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
   private final LayerNorm2d norm;
@@ -79,5 +81,12 @@ public class Conv2FormerMlp extends AbstractBlock {
     Shape[] hidden = fc1.getOutputShapes(shapes);
     pos.initialize(manager, dataType, hidden);
     fc2.initialize(manager, dataType, hidden);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String h = g.gelu(g.apply(fc1, g.apply(norm, inputs[0])));
+    h = g.op("Add", h, g.gelu(g.apply(pos, h)));
+    return new String[] {g.apply(fc2, h)};
   }
 }

@@ -8,6 +8,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.Scopes;
 
@@ -16,7 +18,7 @@ import org.attnzoo.nn.Scopes;
  * Conv2Former (and ConvNeXt) {@code LayerNorm(data_format="channels_first")}: {@code (x - mean_C) /
  * sqrt(var_C + eps) * weight + bias} with the biased variance. Parameters {@code weight, bias}.
  */
-public class LayerNorm2d extends AbstractBlock {
+public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
 
   private final long channels;
   private final float eps;
@@ -81,5 +83,21 @@ public class LayerNorm2d extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
     return inputShapes;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    // ONNX Runtime has no channels-last convolution issue: normalise channels-last with the native
+    // LayerNormalization (biased variance, as here) between two transposes.
+    String x = g.op("Transpose", new String[] {inputs[0]}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
+    x =
+        g.op(
+            "LayerNormalization",
+            new String[] {x, g.param(weight), g.param(bias)},
+            OnnxGraph.Attr.of("axis", -1L),
+            OnnxGraph.Attr.of("epsilon", eps));
+    return new String[] {
+      g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2))
+    };
   }
 }

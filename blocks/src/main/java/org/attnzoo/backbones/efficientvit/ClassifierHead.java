@@ -11,6 +11,8 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 
@@ -20,7 +22,7 @@ import org.attnzoo.nn.LayerNorm;
  * linear without bias to {@code widths[1]}, LayerNorm (eps 1e-5), activation, dropout, and the
  * final linear layer ({@code classifier.4}; absent with 0 classes, which returns the pre-logits).
  */
-public class ClassifierHead extends AbstractBlock {
+public class ClassifierHead extends AbstractBlock implements OnnxExportable {
 
   private final long inChannels;
   private final long hidden;
@@ -95,5 +97,17 @@ public class ClassifierHead extends AbstractBlock {
     if (fc != null) {
       fc.initialize(manager, dataType, pre);
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String pooled =
+        g.op(
+            "ReduceMean",
+            new String[] {g.apply(inConv, inputs[0])},
+            OnnxGraph.Attr.ints("axes", 2, 3),
+            OnnxGraph.Attr.of("keepdims", 0L));
+    String x = act.toOnnx(g, g.apply(norm, g.apply(fc0, pooled)));
+    return new String[] {g.apply(fc, g.apply(drop, x))};
   }
 }

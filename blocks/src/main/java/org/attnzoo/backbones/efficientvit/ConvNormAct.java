@@ -10,6 +10,8 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.Hardswish;
@@ -19,7 +21,7 @@ import org.attnzoo.nn.Hardswish;
  * (children {@code conv}, {@code norm}). The padding is timm's symmetric default {@code ((stride -
  * 1) + (kernel - 1)) / 2}.
  */
-public class ConvNormAct extends AbstractBlock {
+public class ConvNormAct extends AbstractBlock implements OnnxExportable {
 
   /** The activations EfficientViT uses. */
   public enum Act {
@@ -42,6 +44,21 @@ public class ConvNormAct extends AbstractBlock {
         case RELU -> Activation.relu(x);
         case RELU6 -> Activation.relu6(x);
         case HARDSWISH -> Hardswish.hardswish(x);
+      };
+    }
+
+    /**
+     * @param g the graph under construction
+     * @param x input value name
+     * @return the activation's output value name ({@code Clip} for ReLU6, opset-14 {@code
+     *     HardSwish})
+     */
+    public String toOnnx(OnnxGraph g, String x) {
+      return switch (this) {
+        case NONE -> x;
+        case RELU -> g.op("Relu", x);
+        case RELU6 -> g.op("Clip", x, g.scalar(0f), g.scalar(6f));
+        case HARDSWISH -> g.op("HardSwish", x);
       };
     }
   }
@@ -132,5 +149,10 @@ public class ConvNormAct extends AbstractBlock {
     if (norm != null) {
       norm.initialize(manager, dataType, getOutputShapes(shapes));
     }
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {act.toOnnx(g, g.apply(norm, g.apply(conv, inputs[0])))};
   }
 }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -25,7 +27,7 @@ import org.attnzoo.nn.Checks;
  * classes. {@link #forwardFeatures} returns the last stage's map {@code [B, widths[4], H/32,
  * W/32]}.
  */
-public class EfficientVit extends AbstractBlock {
+public class EfficientVit extends AbstractBlock implements OnnxExportable {
 
   private final EfficientVitConfig config;
   private final Stem stem;
@@ -127,5 +129,14 @@ public class EfficientVit extends AbstractBlock {
    */
   public EfficientVitConfig getConfig() {
     return config;
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String x = g.apply(stem, inputs[0]);
+    for (EfficientVitStage stage : stages) {
+      x = g.apply(stage, x);
+    }
+    return new String[] {g.apply(head, x)};
   }
 }

@@ -9,13 +9,15 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
 
 /**
  * timm's {@code efficientvit_mit.ResidualBlock}: {@code main(x) + x} with an identity shortcut, or
  * just {@code main(x)} without one (the downsampling block that opens each stage keeps the wrapper,
  * and so the {@code main.} key prefix, without a shortcut).
  */
-public class ResidualBlock extends AbstractBlock {
+public class ResidualBlock extends AbstractBlock implements OnnxExportable {
 
   private final Block main;
   private final boolean shortcut;
@@ -52,5 +54,11 @@ public class ResidualBlock extends AbstractBlock {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     main.initialize(manager, dataType, shapes);
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    String y = g.apply(main, inputs[0]);
+    return new String[] {shortcut ? g.op("Add", y, inputs[0]) : y};
   }
 }

@@ -31,7 +31,9 @@ import org.attnzoo.attention.EluLinearAttention;
 import org.attnzoo.attention.HydraAttention;
 import org.attnzoo.attention.SimAAttention;
 import org.attnzoo.backbones.BackboneConfig;
+import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
+import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.PatchMerging;
 import org.attnzoo.backbones.swin.SwinBlock;
@@ -302,7 +304,17 @@ class OnnxExportTest {
           "swiftformer_xs",
           "swiftformer_s",
           "swiftformer_l1",
-          "swiftformer_l3"
+          "swiftformer_l3",
+          "efficientvit_micro_32",
+          "efficientvit_b0",
+          "efficientvit_b1",
+          "efficientvit_b2",
+          "efficientvit_b3",
+          "conv2former_micro_32",
+          "conv2former_n",
+          "conv2former_t",
+          "conv2former_s",
+          "conv2former_b"
         }) {
       assertTrue(exportable.contains(name), name + " not exportable: " + missing);
     }
@@ -398,6 +410,36 @@ class OnnxExportTest {
   }
 
   @Test
+  void efficientVitMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
+    // models/efficientvit_micro: timm efficientvit_b0(widths=(8,8,16,32,32), depths=(1,1,1,1,2),
+    // head_dim=8, head_widths=(64,80), num_classes=10), 64x64 input: Hardswish, linear attention
+    // with the padded value, multi-scale aggregation and the LayerNorm head.
+    fixtureMatchesOnOrt(
+        "models/efficientvit_micro",
+        EfficientVitConfig.of(
+                java.util.List.of(8, 8, 16, 32, 32),
+                java.util.List.of(1, 1, 1, 1, 2),
+                8,
+                java.util.List.of(64, 80))
+            .withNumClasses(10)
+            .withImgSize(64)
+            .newBlock());
+  }
+
+  @Test
+  void conv2FormerMicroFixtureMatchesOfficialAndPyTorchOnOrt() throws Exception {
+    // models/conv2former_micro: official Conv2Former(kernel_size=7, dims=[16, 32, 48, 64],
+    // depths=[1, 1, 2, 1], num_classes=10), 64x64 input: convolutional modulation, the MLP's
+    // depth-wise position convolution, LayerNorm2d, the stem and the 1280-wide head.
+    fixtureMatchesOnOrt(
+        "models/conv2former_micro",
+        Conv2FormerConfig.of(7, java.util.List.of(16, 32, 48, 64), java.util.List.of(1, 1, 2, 1))
+            .withNumClasses(10)
+            .withImgSize(64)
+            .newBlock());
+  }
+
+  @Test
   void swinWithPaddedWindowsMatchesPyTorch() throws Exception {
     // A 12x12 patch grid with 5x5 windows pads every block to 15x15 (stage 2: 6x6 to 10x10) and
     // shifts by 2, so padding, cyclic shift and the shifted-window mask on the padded map all
@@ -487,6 +529,48 @@ class OnnxExportTest {
         proto.getGraph().getInitializerList().stream()
             .map(OnnxMl.TensorProto::getName)
             .forEach(t -> assertTrue(!t.contains("token_projection"), t));
+      }
+    }
+  }
+
+  @Test
+  void efficientVitAndConv2FormerGraphsStayAtRank4WithOpset17Ops() throws Exception {
+    for (String name : new String[] {"efficientvit_micro_32", "conv2former_micro_32"}) {
+      Variant v = Variants.get(name);
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        OnnxMl.ModelProto proto =
+            OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
+        Set<String> ops = new TreeSet<>();
+        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
+          ops.add(n.getOpType());
+          if (n.getOpType().equals("Reshape")) {
+            String target = n.getInput(1);
+            proto.getGraph().getInitializerList().stream()
+                .filter(t -> t.getName().equals(target))
+                .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
+          }
+          n.getAttributeList().stream()
+              .filter(a -> a.getName().equals("perm"))
+              .forEach(a -> assertTrue(a.getIntsCount() <= 4, n.getName()));
+        }
+        Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
+        // Linear attention (ReLU kernel, ones-padded value, normaliser), Hardswish (opset 14).
+        allowed.addAll(Set.of("Relu", "Pad", "Div", "HardSwish"));
+        assertTrue(allowed.containsAll(ops), name + ": ops outside the portable set: " + ops);
+        assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
+      }
+    }
+  }
+
+  @Test
+  void fullSizeEfficientVitAndConv2FormerMatchPyTorch() throws Exception {
+    // 224x224: EfficientViT-B0's attention stages run on 14x14 and 7x7 maps (16 heads of 16 plus
+    // the 5x5 aggregated ones); Conv2Former-N's 11x11 modulation kernels and 1280-wide head.
+    for (String name : new String[] {"efficientvit_b0", "conv2former_n"}) {
+      Variant v = Variants.get(name);
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
+        randomizeLikeFixtures(model.getBlock(), 5);
+        assertOrtMatchesPyTorch(model, v);
       }
     }
   }
