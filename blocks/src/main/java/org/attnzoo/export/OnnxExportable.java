@@ -5,9 +5,9 @@ package org.attnzoo.export;
  * and delegates to its children through {@link OnnxGraph#block}, so a new mechanism becomes
  * exportable by implementing this interface on its own class, without touching the exporter.
  *
- * <p>Conventions (see {@code docs/export.md}): the graph runs in inference mode (dropout and drop
- * path are the identity), the batch axis is dynamic and every other axis is static (taken from the
- * block's configuration or {@link ai.djl.nn.Block#getInputShapes()}), parameters are added with
+ * <p>Conventions (see {@code src/docs/export.md}): the graph runs in inference mode (dropout and
+ * drop path are the identity), the batch axis is dynamic and every other axis is static (taken from
+ * the block's configuration or {@link ai.djl.nn.Block#getInputShapes()}), parameters are added with
  * {@link OnnxGraph#param}, and only ops that mobile converters handle are used: plain {@code
  * Reshape} (with {@code 0} to copy the batch axis), {@code Transpose}, {@code MatMul}, {@code
  * Softmax}, element-wise math; no {@code Roll}-like ops and no tensor of rank above 5.

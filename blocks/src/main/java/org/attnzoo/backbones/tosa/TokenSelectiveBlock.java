@@ -28,7 +28,7 @@ import org.attnzoo.nn.Checks;
  * <p>Training: top-k is not differentiable. The paper trains the selector by a KL loss against the
  * dense model's attention ({@link TosaTraining}). attnzoo also lets the task loss reach the
  * selector in training mode through a straight-through gate (not in the paper, documented in
- * docs/tosa.md): each kept token's output is {@code g * y + (1 - g) * x} with {@code g = s /
+ * src/docs/tosa.md): each kept token's output is {@code g * y + (1 - g) * x} with {@code g = s /
  * stop_gradient(s)} and {@code s} its predicted importance, so {@code g == 1} exactly in the
  * forward pass and {@code d loss / d s = <d loss / d y', y - x> / s}.
  *
@@ -154,7 +154,7 @@ public class TokenSelectiveBlock extends VitBlock {
             + block.getClass().getName()
             + " has no ONNX support: ToSA's token selection (TopK, GatherElements,"
             + " ScatterElements) is not exported yet. Implement org.attnzoo.export.OnnxExportable"
-            + " on it (see docs/export.md, 'Adding ONNX support to a block').");
+            + " on it (see src/docs/export.md, 'Adding ONNX support to a block').");
   }
 
   /**

@@ -21,7 +21,7 @@ import org.attnzoo.nn.Checks;
  *
  * <p>Network: {@code log_softmax(conv2(relu(conv1(A))))}, two 1-D convolutions with a ReLU between
  * them and a log-softmax, as in the paper. The paper does not give the convolution layout, so
- * attnzoo chooses (documented in docs/tosa.md):
+ * attnzoo chooses (documented in src/docs/tosa.md):
  *
  * <ul>
  *   <li>each query row of the map is one 1-D signal along the key axis, with the heads as channels

@@ -46,7 +46,7 @@ class TosaCostTest {
     long layers = 12L * 197 * 12 * 192 * 192 + dense;
     assertEquals(layers, TosaCost.layerMacs(tiny));
     assertEquals(1.26e9, layers + 196L * 768 * 192 + 192 * 1000, 0.01e9);
-    // The table in docs/tosa.md (computed there by an independent script).
+    // The table in src/docs/tosa.md (computed there by an independent script).
     VitConfig seven = tiny.toBuilder().optLayers(TosaLayers.alternate(12, 0.7)).build();
     assertEquals(178_831_872L, dense);
     assertEquals(133_293_312L, TosaCost.attentionMacs(seven));

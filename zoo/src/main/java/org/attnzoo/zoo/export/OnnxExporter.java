@@ -336,7 +336,7 @@ public final class OnnxExporter implements OnnxGraph {
               + block.getClass().getName()
               + (path.isEmpty() ? "" : " (at '" + path + "')")
               + " has no ONNX support. Implement org.attnzoo.export.OnnxExportable on it"
-              + " (see docs/export.md, 'Adding ONNX support to a block').");
+              + " (see src/docs/export.md, 'Adding ONNX support to a block').");
     } finally {
       scope.pop();
     }

@@ -275,7 +275,7 @@ class OnnxExportTest {
           assertTrue(
               m.startsWith("ONNX export: block class org.attnzoo.")
                   && m.contains("OnnxExportable")
-                  && m.contains("docs/export.md"),
+                  && m.contains("src/docs/export.md"),
               m);
           missing.add(v.name() + " (" + m.split(" ")[4] + ")");
         }
