@@ -12,6 +12,9 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
+import org.attnzoo.export.OnnxGraph.Attr;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -40,7 +43,11 @@ import org.attnzoo.nn.Checks;
  * <p>Input: attention logits {@code [B, h, N, N]}; output: predicted log-attention of the next
  * layer {@code [B, h, N, N]}, each row a log-distribution over keys.
  */
-public class TokenSelector extends AbstractBlock {
+public class TokenSelector extends AbstractBlock implements OnnxExportable {
+
+  // ONNX TensorProto data types for Cast.
+  private static final int FLOAT = 1;
+  private static final int INT64 = 7;
 
   private final int numHeads;
   private final int hidden;
@@ -216,6 +223,64 @@ public class TokenSelector extends AbstractBlock {
     Shape in = shapes[0];
     conv1.initialize(manager, dataType, in);
     conv2.initialize(manager, dataType, new Shape(in.get(0), hidden, in.get(2), in.get(3)));
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {
+      g.op("LogSoftmax", new String[] {onnxPredictLogits(g, inputs[0])}, Attr.of("axis", -1L))
+    };
+  }
+
+  /**
+   * The ONNX counterpart of {@link #predictLogits}: {@code conv2(relu(conv1(A)))}.
+   *
+   * @param g the graph under construction
+   * @param attentionLogits name of the previous layer's logits {@code [B, h, N, N]}
+   * @return name of the predicted logits {@code [B, h, N, N]}
+   */
+  public String onnxPredictLogits(OnnxGraph g, String attentionLogits) {
+    return g.apply(conv2, g.op("Relu", g.apply(conv1, attentionLogits)));
+  }
+
+  /**
+   * The ONNX counterpart of {@link #importanceFromLogits} followed by {@link #select}: the indices
+   * of the kept tokens, ascending. The number kept is static ({@link #keptTokens}).
+   *
+   * @param g the graph under construction
+   * @param predictedLogits name of the output of {@link #onnxPredictLogits} {@code [B, h, N, N]}
+   * @param numTokens {@code N}
+   * @return name of the int64 indices {@code [B, keptTokens(N)]}
+   */
+  public String onnxSelect(OnnxGraph g, String predictedLogits, long numTokens) {
+    String probs = g.op("Softmax", new String[] {predictedLogits}, Attr.of("axis", -1L));
+    String scores = g.op("ReduceSum", new String[] {probs, g.ints(1, 2)}, Attr.of("keepdims", 0L));
+    if (prefixTokens > 0) {
+      // As in select: prefix tokens rank above every patch.
+      float[] bonus = new float[Math.toIntExact(numTokens)];
+      java.util.Arrays.fill(bonus, 0, prefixTokens, Float.POSITIVE_INFINITY);
+      scores = g.op("Add", scores, g.floats(bonus, numTokens));
+    }
+    String kept = g.ints(keptTokens(numTokens));
+    String top =
+        g.node(
+                "TopK",
+                new String[] {scores, kept},
+                2,
+                Attr.of("axis", 1L),
+                Attr.of("largest", 1L),
+                Attr.of("sorted", 1L))[1];
+    // Ascending order: the k smallest of the chosen indices, as float (exact below 2^24).
+    String asFloat = g.op("Cast", new String[] {top}, Attr.of("to", (long) FLOAT));
+    String ascending =
+        g.node(
+                "TopK",
+                new String[] {asFloat, kept},
+                2,
+                Attr.of("axis", 1L),
+                Attr.of("largest", 0L),
+                Attr.of("sorted", 1L))[0];
+    return g.op("Cast", new String[] {ascending}, Attr.of("to", (long) INT64));
   }
 
   /**
