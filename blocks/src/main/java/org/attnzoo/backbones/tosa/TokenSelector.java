@@ -12,6 +12,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.export.OnnxGraph.Attr;
@@ -190,7 +191,8 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
   }
 
   /**
-   * The kept tokens: prefix tokens plus the most important others.
+   * The kept tokens: prefix tokens plus the most important others. Among patches of equal
+   * importance the one with the lower index is kept (as ONNX {@code TopK} specifies).
    *
    * @param importance {@code [B, N]} from {@link #importance}
    * @return token indices {@code [B, keptTokens(N)]} (int64), ascending, so the kept tokens keep
@@ -198,6 +200,42 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
    */
   public NDArray select(NDArray importance) {
     Checks.rank("TokenSelector.select", importance.getShape(), 2, "importance [B, N]");
+    // On a CPU the few hundred scores per sample are ranked on the host: two native calls instead
+    // of the about ten small tensor ops of selectWithTopK, whose per-op overhead dominated the
+    // selection at batch 1 (src/docs/tosa.md, "Cost").
+    return importance.getDevice().isGpu() ? selectWithTopK(importance) : selectOnHost(importance);
+  }
+
+  /** {@link #select} by ranking on the host. */
+  NDArray selectOnHost(NDArray importance) {
+    int b = Math.toIntExact(importance.getShape().get(0));
+    int n = Math.toIntExact(importance.getShape().get(1));
+    int k = keptTokens(n);
+    float[] scores = importance.toType(DataType.FLOAT32, false).toFloatArray();
+    long[] kept = new long[b * k];
+    long[] keys = new long[n - prefixTokens];
+    for (int row = 0; row < b; row++) {
+      for (int j = prefixTokens; j < n; j++) {
+        // Sort key: descending score (order-preserving float bits, inverted), then ascending index.
+        int bits = Float.floatToIntBits(scores[row * n + j]);
+        bits ^= (bits >> 31) & 0x7fffffff;
+        keys[j - prefixTokens] = ((long) ~bits << 32) | j;
+      }
+      Arrays.sort(keys);
+      int base = row * k;
+      for (int j = 0; j < prefixTokens; j++) {
+        kept[base + j] = j;
+      }
+      for (int j = prefixTokens; j < k; j++) {
+        kept[base + j] = keys[j - prefixTokens] & 0xffffffffL;
+      }
+      Arrays.sort(kept, base + prefixTokens, base + k);
+    }
+    return importance.getManager().create(kept, new Shape(b, k));
+  }
+
+  /** {@link #select} with tensor ops ({@code topK}, {@code sort}), where the scores live. */
+  NDArray selectWithTopK(NDArray importance) {
     long b = importance.getShape().get(0);
     long n = importance.getShape().get(1);
     NDArray scores = importance.stopGradient();
@@ -258,7 +296,7 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
     if (prefixTokens > 0) {
       // As in select: prefix tokens rank above every patch.
       float[] bonus = new float[Math.toIntExact(numTokens)];
-      java.util.Arrays.fill(bonus, 0, prefixTokens, Float.POSITIVE_INFINITY);
+      Arrays.fill(bonus, 0, prefixTokens, Float.POSITIVE_INFINITY);
       scores = g.op("Add", scores, g.floats(bonus, numTokens));
     }
     String kept = g.ints(keptTokens(numTokens));
