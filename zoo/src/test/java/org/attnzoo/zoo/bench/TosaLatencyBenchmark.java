@@ -95,7 +95,8 @@ public final class TosaLatencyBenchmark {
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
         String header =
             "model,embed_dim,depth,heads,batch,keep_ratio,median_ms,p25_ms,p75_ms,latency_vs_dense,"
-                + "median_cpu_ms,cpu_vs_dense,median_thread_cpu_ms,thread_cpu_vs_dense,attention_macs,"
+                + "median_cpu_ms,cpu_vs_dense,median_thread_cpu_ms,thread_cpu_vs_dense,"
+                + "paired_thread_cpu_vs_dense,attention_macs,"
                 + "selector_macs,layer_macs,layer_macs_vs_dense";
         w.println(header);
         System.out.println(header);
@@ -105,7 +106,7 @@ public final class TosaLatencyBenchmark {
           String row =
               String.format(
                   java.util.Locale.ROOT,
-                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%.2f,%.3f,%d,%d,%d,%.3f",
+                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%.2f,%.3f,%.3f,%d,%d,%d,%.3f",
                   i == 0 ? "dense" : "tosa",
                   dim,
                   depth,
@@ -120,6 +121,7 @@ public final class TosaLatencyBenchmark {
                   median(cpu[i]) / denseCpu,
                   median(thread[i]),
                   median(thread[i]) / denseThread,
+                  pairedRatio(thread[i], thread[0], rounds),
                   TosaCost.attentionMacs(configs.get(i)),
                   TosaCost.selectorMacs(configs.get(i)),
                   TosaCost.layerMacs(configs.get(i)),
@@ -152,6 +154,20 @@ public final class TosaLatencyBenchmark {
         (threads.getCurrentThreadCpuTime() - h0) / 1e6
       };
     }
+  }
+
+  /**
+   * Median over rounds of (this model's median / the dense model's median in the same round): the
+   * models of one round ran back to back, so slow drifts of the host's load cancel.
+   */
+  private static double pairedRatio(double[] model, double[] dense, int rounds) {
+    double[] ratios = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      ratios[r] =
+          median(Arrays.copyOfRange(model, r * 3, r * 3 + 3))
+              / median(Arrays.copyOfRange(dense, r * 3, r * 3 + 3));
+    }
+    return median(ratios);
   }
 
   private static double median(double[] values) {
