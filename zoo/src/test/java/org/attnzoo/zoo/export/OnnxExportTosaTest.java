@@ -10,6 +10,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -238,6 +239,37 @@ class OnnxExportTosaTest {
   @Test
   void vitTinyTosaAtFullSizeMatchesPyTorchAtBatch1And8() throws Exception {
     assertToSaMatchesOnOrt("vit_tiny_patch16_224_tosa", 13);
+  }
+
+  @Test
+  void selectorAloneMatchesPyTorch() throws Exception {
+    // The selector as a block: log-softmax of its prediction, [B, h, N, N] -> [B, h, N, N].
+    TokenSelector selector = new TokenSelector(3, 4, 3, 0.5, 1);
+    Shape sample = new Shape(3, 17, 17);
+    try (Model model = Model.newInstance("selector", Device.cpu(), Engines.PYTORCH)) {
+      model.setBlock(selector);
+      selector.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
+      randomize(selector, 5);
+      Path onnx = tmp.resolve("selector.onnx");
+      OnnxExporter.export(selector, sample, "selector", onnx);
+      try (Model ort = Model.newInstance("selector", Device.cpu(), Engines.ONNX_RUNTIME);
+          Predictor<NDList, NDList> predictor = newPredictor(ort, onnx, "selector");
+          NDManager m = ort.getNDManager().newSubManager()) {
+        for (int batch : new int[] {1, 8}) {
+          Shape shape = new Shape(batch).addAll(sample);
+          float[] x = random(shape.size(), 3 + batch);
+          float[] expected = runPyTorch(model, x, shape);
+          float[] actual =
+              predictor.predict(new NDList(m.create(x, shape))).singletonOrThrow().toFloatArray();
+          double err = 0;
+          for (int i = 0; i < expected.length; i++) {
+            err = Math.max(err, Math.abs((double) expected[i] - actual[i]));
+          }
+          assertEquals(expected.length, actual.length);
+          assertTrue(err < TOLERANCE, "selector batch " + batch + ": max abs " + err);
+        }
+      }
+    }
   }
 
   @Test
