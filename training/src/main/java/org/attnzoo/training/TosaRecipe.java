@@ -52,7 +52,8 @@ import org.attnzoo.zoo.weights.ParamsFile;
  * <p>Both stages write rows into one {@code metrics.csv} (column {@code stage}); a stopped run
  * resumes in the stage it stopped in. At the end the ToSA weights go to {@code <variant>.params}
  * (with the keep ratio as a header property) and the comparison with the teacher to {@code
- * tosa-summary.csv}.
+ * tosa-summary.csv}. {@code AttnZoo.load} (hence {@code Criteria}, {@code attnzoo run} and {@code
+ * predict}) builds the model with the keep ratio stored in the file.
  */
 public final class TosaRecipe {
 
@@ -75,9 +76,6 @@ public final class TosaRecipe {
   public static final String SUMMARY_HEADER =
       "model,variant,keep_ratio,test_acc,attention_macs,layer_macs,latency_b1_ms,eval_batch,"
           + "latency_eval_batch_ms";
-
-  /** {@code .params} header property holding the keep ratio the model was trained with. */
-  public static final String KEEP_RATIO_PROPERTY = "tosa.keep_ratio";
 
   private static final long INIT_STREAM = 0x1_0000_0000L;
   private static final long STAGE2_STREAM = 0x7_0000_0000L;
@@ -532,7 +530,7 @@ public final class TosaRecipe {
       props.put("test_accuracy", String.format(Locale.ROOT, "%.4f", tosaAcc));
       props.put("recipe", "tosa");
       props.put("teacher", denseVariant.name());
-      props.put(KEEP_RATIO_PROPERTY, Double.toString(keep));
+      props.put(ParamsFile.TOSA_KEEP_RATIO, Double.toString(keep));
       ParamsFile.save(model.getBlock(), tosa.name(), tosa.config().inputShape(1), props, params);
       progress.log("ToSA: evaluating the teacher and timing both models");
       double teacherAcc = TrainingRun.evaluate(teacher, test, config.evalBatchSize())[1];
