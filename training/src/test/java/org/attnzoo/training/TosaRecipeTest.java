@@ -12,6 +12,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -48,6 +49,7 @@ class TosaRecipeTest {
   private static Variant tosa;
   private static Datasets.Split data;
   private static Path teacher;
+  private static Path sharpTeacher;
 
   @BeforeAll
   static void trainTeacher() throws IOException {
@@ -67,11 +69,29 @@ class TosaRecipeTest {
             dense, TinySetup.recipe(2, 32, false), data, shared.resolve("dense"), Device.cpu())) {
       run.progress(QUIET).run(false, 0);
       ParamsFile.save(run.model().getBlock(), dense.name(), d.inputShape(1), Map.of(), teacher);
+      // A teacher with peaked attention (q and k scaled by 4, logits by 16): two quick epochs
+      // leave the tiny model's attention almost uniform, which gives stage 2 little to learn.
+      sharpTeacher = shared.resolve("sharp.params");
+      ParameterPaths.of(run.model().getBlock())
+          .forEach(
+              (path, p) -> {
+                if (path.endsWith("attn.qkv.weight")) {
+                  NDArray w = p.getArray();
+                  long c = w.getShape().get(1);
+                  try (NDArray qk = w.get(new NDIndex("0:{}", 2 * c)).mul(4);
+                      NDArray v = w.get(new NDIndex("{}:", 2 * c));
+                      NDArray scaled = qk.concat(v, 0)) {
+                    HostCopy.into(w, Tensor.of(scaled).data());
+                  }
+                }
+              });
+      ParamsFile.save(
+          run.model().getBlock(), dense.name(), d.inputShape(1), Map.of(), sharpTeacher);
     }
   }
 
-  private static TosaRecipe.Options options(int selectorEpochs, double selectorLr) {
-    return new TosaRecipe.Options(teacher, null, selectorEpochs, selectorLr, 0.5, 0.1, 2);
+  private static TosaRecipe.Options options(Path teacher, int selectorEpochs, double lr) {
+    return new TosaRecipe.Options(teacher, null, selectorEpochs, lr, 0.5, 0.1, 2);
   }
 
   private static Map<String, Tensor> modelTensors(Path checkpoint) throws IOException {
@@ -92,14 +112,23 @@ class TosaRecipeTest {
     TrainConfig recipe = TinySetup.recipe(1, 32, true);
     TosaRecipe.Result r =
         TosaRecipe.run(
-            tosa, dense, recipe, options(2, 1e-2), data, dir, Device.cpu(), false, 2, QUIET);
+            tosa,
+            dense,
+            recipe,
+            options(sharpTeacher, 2, 1e-2),
+            data,
+            dir,
+            Device.cpu(),
+            false,
+            2,
+            QUIET);
     assertFalse(r.finished());
     assertEquals(2, r.stage2().size());
     assertTrue(r.stage3().isEmpty());
     assertTrue(Double.isNaN(r.stage2().get(0).trainAcc()), "stage 2 has no class scores");
     Map<String, Tensor> after = modelTensors(dir.resolve(TosaRecipe.STAGE2_CHECKPOINT));
     Checkpoint ckpt = Checkpoint.load(dir.resolve(TosaRecipe.STAGE2_CHECKPOINT));
-    try (Model t = TosaRecipe.loadTeacher(tosa, dense, teacher, Device.cpu());
+    try (Model t = TosaRecipe.loadTeacher(tosa, dense, sharpTeacher, Device.cpu());
         Model before = TosaRecipe.newTosaModel(tosa, t, recipe.seed(), Device.cpu());
         Model trained = TosaRecipe.newTosaModel(tosa, t, recipe.seed(), Device.cpu());
         NDManager m = NDManager.newBaseManager()) {
@@ -155,15 +184,16 @@ class TosaRecipeTest {
                   x,
                   false)
               .getFloat();
-      System.err.println("TosaRecipeTest: stage-2 KL on a fixed batch " + klBefore + " -> " + klAfter);
-      assertTrue(klAfter < 0.9f * klBefore, "KL before " + klBefore + ", after " + klAfter);
+      System.err.println(
+          "TosaRecipeTest: stage-2 KL on a fixed batch " + klBefore + " -> " + klAfter);
+      assertTrue(klAfter < 0.8f * klBefore, "KL before " + klBefore + ", after " + klAfter);
     }
   }
 
   @Test
   void resumeAfterStage2GivesTheSameFinalWeights() throws IOException {
     TrainConfig recipe = TinySetup.recipe(2, 32, true);
-    TosaRecipe.Options o = options(1, 1e-3);
+    TosaRecipe.Options o = options(teacher, 1, 1e-3);
     Path straight = dir.resolve("straight");
     Path stopped = dir.resolve("stopped");
     TosaRecipe.Result a =
