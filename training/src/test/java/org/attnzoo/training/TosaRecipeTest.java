@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
@@ -49,7 +49,7 @@ class TosaRecipeTest {
   private static Variant tosa;
   private static Datasets.Split data;
   private static Path teacher;
-  private static Path sharpTeacher;
+  private static Path randomTeacher;
 
   @BeforeAll
   static void trainTeacher() throws IOException {
@@ -69,24 +69,14 @@ class TosaRecipeTest {
             dense, TinySetup.recipe(2, 32, false), data, shared.resolve("dense"), Device.cpu())) {
       run.progress(QUIET).run(false, 0);
       ParamsFile.save(run.model().getBlock(), dense.name(), d.inputShape(1), Map.of(), teacher);
-      // A teacher with peaked attention (q and k scaled by 4, logits by 16): two quick epochs
-      // leave the tiny model's attention almost uniform, which gives stage 2 little to learn.
-      sharpTeacher = shared.resolve("sharp.params");
-      ParameterPaths.of(run.model().getBlock())
-          .forEach(
-              (path, p) -> {
-                if (path.endsWith("attn.qkv.weight")) {
-                  NDArray w = p.getArray();
-                  long c = w.getShape().get(1);
-                  try (NDArray qk = w.get(new NDIndex("0:{}", 2 * c)).mul(4);
-                      NDArray v = w.get(new NDIndex("{}:", 2 * c));
-                      NDArray scaled = qk.concat(v, 0)) {
-                    HostCopy.into(w, Tensor.of(scaled).data());
-                  }
-                }
-              });
-      ParamsFile.save(
-          run.model().getBlock(), dense.name(), d.inputShape(1), Map.of(), sharpTeacher);
+    }
+    // The stage-2 test's teacher: a seeded random dense ViT (DJL's Xavier initialisation). Its
+    // attention is far from uniform, unlike that of the briefly trained tiny teacher, which leaves
+    // stage 2 little to learn; and its weights carry no float noise from training.
+    randomTeacher = shared.resolve("random.params");
+    Engine.getEngine(AttnZoo.DEFAULT_ENGINE).setRandomSeed(5);
+    try (Model random = AttnZoo.newModel(dense, Device.cpu(), null)) {
+      ParamsFile.save(random.getBlock(), dense.name(), d.inputShape(1), Map.of(), randomTeacher);
     }
   }
 
@@ -115,20 +105,20 @@ class TosaRecipeTest {
             tosa,
             dense,
             recipe,
-            options(sharpTeacher, 2, 1e-2),
+            options(randomTeacher, 3, 3e-2),
             data,
             dir,
             Device.cpu(),
             false,
-            2,
+            3,
             QUIET);
     assertFalse(r.finished());
-    assertEquals(2, r.stage2().size());
+    assertEquals(3, r.stage2().size());
     assertTrue(r.stage3().isEmpty());
     assertTrue(Double.isNaN(r.stage2().get(0).trainAcc()), "stage 2 has no class scores");
     Map<String, Tensor> after = modelTensors(dir.resolve(TosaRecipe.STAGE2_CHECKPOINT));
     Checkpoint ckpt = Checkpoint.load(dir.resolve(TosaRecipe.STAGE2_CHECKPOINT));
-    try (Model t = TosaRecipe.loadTeacher(tosa, dense, sharpTeacher, Device.cpu());
+    try (Model t = TosaRecipe.loadTeacher(tosa, dense, randomTeacher, Device.cpu());
         Model before = TosaRecipe.newTosaModel(tosa, t, recipe.seed(), Device.cpu());
         Model trained = TosaRecipe.newTosaModel(tosa, t, recipe.seed(), Device.cpu());
         NDManager m = NDManager.newBaseManager()) {
@@ -186,7 +176,7 @@ class TosaRecipeTest {
               .getFloat();
       System.err.println(
           "TosaRecipeTest: stage-2 KL on a fixed batch " + klBefore + " -> " + klAfter);
-      assertTrue(klAfter < 0.8f * klBefore, "KL before " + klBefore + ", after " + klAfter);
+      assertTrue(klAfter < 0.7f * klBefore, "KL before " + klBefore + ", after " + klAfter);
     }
   }
 
