@@ -116,7 +116,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", description = "output folder (default: runs/<variant>)")
   Path out;
 
-  @Option(names = "--resume", description = "continue from OUT/last.ckpt")
+  @Option(
+      names = "--resume",
+      description = "continue from OUT/last.ckpt (--recipe tosa: stage3.ckpt, else stage2.ckpt)")
   boolean resume;
 
   @Option(

@@ -268,6 +268,20 @@ class TosaTrainCommandTest {
             teacher.toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("needs a ToSA variant"), r.err());
+    r =
+        run(
+            args(
+                SMALL,
+                "train",
+                "--recipe",
+                "tosa",
+                "--teacher",
+                teacher.toString(),
+                "--resume",
+                "--out",
+                tmp.resolve("empty").toString()));
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("nothing to resume"), r.err());
     r = run("train", "--keep-ratio", "0.5");
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("belong to --recipe tosa"), r.err());
