@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
@@ -75,6 +74,9 @@ public final class TrainingRun implements AutoCloseable {
   private final Path outDir;
   private final Model model;
   private final Map<String, Parameter> params;
+  // Parameters the optimizer updates; BatchNorm running statistics are parameters without
+  // gradients (updated by the forward pass) and stay out.
+  private final Map<String, Parameter> trainable;
   private final NDManager stateManager;
   private final AdamW optimizer;
   private final Ema ema;
@@ -108,11 +110,18 @@ public final class TrainingRun implements AutoCloseable {
     this.model = AttnZoo.newModel(this.variant, device, null);
     this.params = ParameterPaths.of(model.getBlock());
     timmLinearInit(params);
-    params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+    this.trainable = new LinkedHashMap<>();
+    params.forEach(
+        (path, p) -> {
+          if (p.requiresGradient()) {
+            trainable.put(path, p);
+          }
+        });
+    trainable.values().forEach(p -> p.getArray().setRequiresGradient(true));
     this.stateManager = model.getNDManager().newSubManager();
     this.optimizer =
         new AdamW(
-            params,
+            trainable,
             stateManager,
             config.beta1(),
             config.beta2(),
@@ -154,12 +163,7 @@ public final class TrainingRun implements AutoCloseable {
     if (dropPath == null) {
       return v;
     }
-    if (v.config() instanceof VitConfig vit) {
-      return new Variant(
-          v.name(), vit.toBuilder().optDropPathRate(dropPath).build(), v.data(), v.reference());
-    }
-    throw new IllegalArgumentException(
-        "dropPath can only be set for ViT-family variants; " + v.name() + " is " + v.family());
+    return new Variant(v.name(), v.config().withDropPathRate(dropPath), v.data(), v.reference());
   }
 
   private static int seedInt(long seed) {
@@ -243,7 +247,7 @@ public final class TrainingRun implements AutoCloseable {
           gc.backward(loss);
         }
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+        for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
           NDArray g = e.getValue().getArray().getGradient();
           g.attach(sm);
           grads.put(e.getKey(), g);
@@ -392,8 +396,10 @@ public final class TrainingRun implements AutoCloseable {
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       Shape shape = e.getValue().getArray().getShape();
       model.put(e.getKey(), expect(c, "model/" + e.getKey(), shape));
-      adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
-      adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
+      if (trainable.containsKey(e.getKey())) {
+        adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
+        adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
+      }
       if (ema != null) {
         averages.put(e.getKey(), expect(c, "ema/" + e.getKey(), shape));
       }
