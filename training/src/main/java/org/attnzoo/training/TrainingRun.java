@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
@@ -96,7 +95,7 @@ public final class TrainingRun implements AutoCloseable {
    * @param model a model built (and initialised) by the caller, which keeps owning it; null to
    *     build a seeded, timm-initialised model of the variant
    * @param trainable the parameters to train by dotted path (a subset of the model's, same
-   *     objects); the others are frozen. Null: all
+   *     objects); the others get no gradient. Null: every parameter with a gradient
    * @param objective the loss
    * @param tag what else a checkpoint must match on resume (null: nothing)
    * @param earlier metrics rows of earlier stages, written before this stage's rows
@@ -148,6 +147,8 @@ public final class TrainingRun implements AutoCloseable {
   private final Path outDir;
   private final Model model;
   private final Map<String, Parameter> params;
+  // Parameters the optimizer updates: the stage's, else every parameter with a gradient
+  // (BatchNorm running statistics are parameters without gradients, updated by the forward pass).
   private final Map<String, Parameter> trainable;
   private final Stage stage;
   private final boolean ownsModel;
@@ -214,15 +215,25 @@ public final class TrainingRun implements AutoCloseable {
     if (ownsModel) {
       timmLinearInit(params);
     }
-    this.trainable = stage.trainable() == null ? params : stage.trainable();
-    trainable.forEach(
+    Map<String, Parameter> withGradient = new LinkedHashMap<>();
+    params.forEach(
         (path, p) -> {
-          if (params.get(path) != p) {
-            throw new IllegalArgumentException(
-                "trainable parameter " + path + " is not a parameter of the model");
+          if (p.requiresGradient()) {
+            withGradient.put(path, p);
           }
         });
-    params.forEach((path, p) -> p.freeze(!trainable.containsKey(path)));
+    this.trainable = stage.trainable() == null ? withGradient : stage.trainable();
+    trainable.forEach(
+        (path, p) -> {
+          if (withGradient.get(path) != p) {
+            throw new IllegalArgumentException(
+                "trainable parameter " + path + " is not a parameter of the model with a gradient");
+          }
+        });
+    // Frozen here means no gradient on the array; the Parameter's own flag stays, so that a later
+    // stage (a TrainingRun on the same model) can train it again.
+    withGradient.forEach(
+        (path, p) -> p.getArray().setRequiresGradient(trainable.containsKey(path)));
     this.stateManager = model.getNDManager().newSubManager();
     this.optimizer =
         new AdamW(
@@ -232,7 +243,7 @@ public final class TrainingRun implements AutoCloseable {
             config.beta2(),
             config.eps(),
             config.weightDecay());
-    this.ema = config.emaDecay() > 0 ? new Ema(trainable, stateManager, config.emaDecay()) : null;
+    this.ema = config.emaDecay() > 0 ? new Ema(params, stateManager, config.emaDecay()) : null;
     int numClasses = this.variant.config().numClasses();
     this.train = new Batches(data.train(), this.variant.data(), numClasses);
     this.test = new Batches(data.test(), this.variant.data(), numClasses);
@@ -273,12 +284,7 @@ public final class TrainingRun implements AutoCloseable {
     if (dropPath == null) {
       return v;
     }
-    if (v.config() instanceof VitConfig vit) {
-      return new Variant(
-          v.name(), vit.toBuilder().optDropPathRate(dropPath).build(), v.data(), v.reference());
-    }
-    throw new IllegalArgumentException(
-        "dropPath can only be set for ViT-family variants; " + v.name() + " is " + v.family());
+    return new Variant(v.name(), v.config().withDropPathRate(dropPath), v.data(), v.reference());
   }
 
   private static int seedInt(long seed) {
@@ -544,11 +550,10 @@ public final class TrainingRun implements AutoCloseable {
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       Shape shape = e.getValue().getArray().getShape();
       model.put(e.getKey(), expect(c, "model/" + e.getKey(), shape));
-      if (!trainable.containsKey(e.getKey())) {
-        continue;
+      if (trainable.containsKey(e.getKey())) {
+        adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
+        adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
       }
-      adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
-      adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
       if (ema != null) {
         averages.put(e.getKey(), expect(c, "ema/" + e.getKey(), shape));
       }
