@@ -97,7 +97,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--eval-batch-size",
-      defaultValue = "500",
+      defaultValue = "100",
       description = "images per evaluation batch (also the larger timed batch of --recipe tosa)")
   int evalBatchSize;
 
