@@ -11,6 +11,12 @@ JOBS=("$@"); [ ${#JOBS[@]} -gt 0 ] || JOBS=(vit_tiny_patch16_224:1 vit_tiny_patc
 THREADS="${THREADS:-2}"
 # libtorch 2.7.1's oneDNN AVX-512 float32 convolutions are wrong on AMD Zen 5: keep them on AVX2.
 export DNNL_MAX_CPU_ISA="${DNNL_MAX_CPU_ISA:-AVX2}"
+# As scripts/attnzoo: keep large tensor buffers in the heap (glibc mmaps each one by default).
+# Exported for both sides; set MALLOC_DEFAULTS=1 to measure glibc's defaults instead.
+if [ "${MALLOC_DEFAULTS:-0}" != 1 ]; then
+  export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
+  export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
+fi
 mkdir -p "$ROOT/results"; CSV="$ROOT/results/latency-$(date +%Y%m%d-%H%M).csv"
 [ -d "$ROOT/training/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
 java -Xmx8g -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \

@@ -31,6 +31,21 @@ public interface BackboneConfig {
   int numClasses();
 
   /**
+   * Returns this configuration with another stochastic-depth rate (training recipes set it).
+   *
+   * @param rate drop-path rate of the deepest block, in [0, 1)
+   * @return a copy with that rate
+   * @throws IllegalArgumentException if the family has no stochastic depth
+   */
+  default BackboneConfig withDropPathRate(float rate) {
+    throw new IllegalArgumentException(
+        family()
+            + " backbones have no stochastic depth; drop-path rate "
+            + rate
+            + " not applicable");
+  }
+
+  /**
    * @param batch batch size
    * @return {@code [batch, C, H, W]}
    */

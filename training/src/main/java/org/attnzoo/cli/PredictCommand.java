@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Devices;
 import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +29,7 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(
       names = "--variant",
-      description = "variant name (default with --dataset: vit_micro_patch4_32)")
+      description = "variant name (default with --dataset: the most accurate shipped model)")
   String variant;
 
   @Option(names = "--weights", description = ".safetensors (timm) or .params")
@@ -51,7 +52,16 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (variant == null && dataset != null) {
-      variant = "vit_micro_patch4_32";
+      variant =
+          ShippedModels.best(dataset)
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "no model trained on "
+                              + dataset
+                              + " ships with attnzoo; shipped: "
+                              + ShippedModels.all()))
+              .variant();
     }
     if (variant == null || (weights == null) == (dataset == null)) {
       throw new IllegalArgumentException(

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.attnzoo.training.EpochMetrics;
+import org.attnzoo.training.TosaRecipe;
 import org.attnzoo.training.TrainConfig;
 import org.attnzoo.training.TrainingRun;
 import org.attnzoo.training.data.Augment;
@@ -28,12 +29,77 @@ import picocli.CommandLine.Option;
     name = "train",
     description = {
       "Train a variant (default: the small ViT on Fashion-MNIST).",
-      "Writes OUT/last.ckpt (every epoch), OUT/metrics.csv, OUT/curves.png and OUT/<variant>.params."
+      "Writes OUT/last.ckpt (every epoch), OUT/metrics.csv, OUT/curves.png and OUT/<variant>.params.",
+      "--recipe tosa: ToSA stages 2 (selectors, OUT/stage2.ckpt) and 3 (fine-tuning,"
+          + " OUT/stage3.ckpt) from a dense --teacher; also writes OUT/tosa-summary.csv."
     })
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--variant", defaultValue = "vit_micro_patch4_32", description = "variant name")
+  @Option(
+      names = "--variant",
+      description =
+          "variant name (default: vit_micro_patch4_32, with --recipe tosa vit_micro_patch4_32_tosa)")
   String variant;
+
+  @Option(
+      names = "--recipe",
+      defaultValue = "default",
+      description = "default (one stage) or tosa (ToSA stages 2 and 3 from a dense --teacher)")
+  String recipe;
+
+  @Option(
+      names = "--teacher",
+      description =
+          "tosa: the dense teacher's .params (stage 1), e.g. runs/fm/vit_micro_patch4_32.params")
+  Path teacher;
+
+  @Option(
+      names = "--teacher-variant",
+      description = "tosa: the teacher's variant (default: the ToSA variant's name without _tosa)")
+  String teacherVariant;
+
+  @Option(
+      names = "--keep-ratio",
+      description =
+          "tosa: share of patch tokens kept in selective layers, in (0, 1] (default: the"
+              + " variant's)")
+  Double keepRatio;
+
+  @Option(
+      names = "--selector-epochs",
+      defaultValue = "1",
+      description = "tosa: stage-2 epochs (selectors only)")
+  int selectorEpochs;
+
+  @Option(
+      names = "--selector-lr",
+      defaultValue = "1e-3",
+      description = "tosa: stage-2 peak learning rate (cosine, no warm-up)")
+  double selectorLr;
+
+  @Option(
+      names = "--distill",
+      defaultValue = "0",
+      description = "tosa: weight of soft distillation from the teacher in stage 3 (0: off)")
+  double distill;
+
+  @Option(
+      names = "--selector-weight",
+      defaultValue = "0",
+      description = "tosa: weight of the selector KL in stage 3 (0: off)")
+  double selectorWeight;
+
+  @Option(
+      names = "--latency-iters",
+      defaultValue = "20",
+      description = "tosa: timed forward calls per model and batch size for the summary")
+  int latencyIters;
+
+  @Option(
+      names = "--eval-batch-size",
+      defaultValue = "100",
+      description = "images per evaluation batch (also the larger timed batch of --recipe tosa)")
+  int evalBatchSize;
 
   @Option(
       names = "--data",
@@ -50,7 +116,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", description = "output folder (default: runs/<variant>)")
   Path out;
 
-  @Option(names = "--resume", description = "continue from OUT/last.ckpt")
+  @Option(
+      names = "--resume",
+      description = "continue from OUT/last.ckpt (--recipe tosa: stage3.ckpt, else stage2.ckpt)")
   boolean resume;
 
   @Option(
@@ -133,17 +201,120 @@ final class TrainCommand implements Callable<Integer> {
         dropPath,
         new Augment(crop, padding, minScale, !noFlip, mixup, cutmix, 1.0),
         seed,
-        500);
+        evalBatchSize);
   }
 
   @Override
   public Integer call() throws Exception {
-    Variant v = Variants.get(variant);
+    boolean tosa =
+        switch (recipe) {
+          case "default" -> false;
+          case "tosa" -> true;
+          default ->
+              throw new IllegalArgumentException("--recipe must be default or tosa, got " + recipe);
+        };
+    String name =
+        variant != null ? variant : tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32";
+    Variant v = Variants.get(name);
+    Path dir = out != null ? out : Path.of("runs", name);
+    if (tosa) {
+      return trainTosa(v, dir);
+    }
+    if (teacher != null || teacherVariant != null || keepRatio != null) {
+      throw new IllegalArgumentException(
+          "--teacher, --teacher-variant and --keep-ratio belong to --recipe tosa");
+    }
     Platforms.requireBundledNatives();
-    Path dir = out != null ? out : Path.of("runs", variant);
     Result r = train(v, config(), data, maxTrain, dir, resume, stopAfter, device, quiet);
     System.out.println(r.summary());
     return 0;
+  }
+
+  private int trainTosa(Variant v, Path dir) throws Exception {
+    TosaRecipe.Options options =
+        new TosaRecipe.Options(
+            teacher, keepRatio, selectorEpochs, selectorLr, distill, selectorWeight, latencyIters);
+    Variant tosa = TosaRecipe.withKeepRatio(v, keepRatio);
+    Variant dense = TosaRecipe.denseVariant(v.name(), teacherVariant);
+    TrainConfig config = config();
+    Platforms.requireBundledNatives();
+    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
+    // Fail on a teacher that does not fit before the data is loaded.
+    TosaRecipe.loadTeacher(tosa, dense, teacher, dev).close();
+    Datasets.Split split = data(v, data, maxTrain);
+    TosaRecipe.Result r =
+        TosaRecipe.run(
+            v,
+            dense,
+            config,
+            options,
+            split,
+            dir,
+            dev,
+            resume,
+            stopAfter,
+            new org.attnzoo.training.Progress(System.err, !quiet));
+    for (EpochMetrics m : r.stage2()) {
+      System.out.printf(
+          Locale.ROOT,
+          "stage 2 epoch %d: selector KL %.4f, test accuracy with selection %.2f%%%n",
+          m.epoch(),
+          m.trainLoss(),
+          100 * m.testAcc());
+    }
+    for (EpochMetrics m : r.stage3()) {
+      System.out.printf(
+          Locale.ROOT,
+          "stage 3 epoch %d: train loss %.4f, test accuracy %.2f%%%n",
+          m.epoch(),
+          m.trainLoss(),
+          100 * m.testAcc());
+    }
+    if (!r.finished()) {
+      System.out.println("stopped; continue with --resume (same options)");
+      return 0;
+    }
+    System.out.println(tosaTable(r.dense(), r.tosa()));
+    System.out.println("weights " + r.params() + "; summary " + dir.resolve(TosaRecipe.SUMMARY));
+    return 0;
+  }
+
+  static String tosaTable(TosaRecipe.Measure d, TosaRecipe.Measure t) {
+    StringBuilder b = new StringBuilder();
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "%-28s %16s %16s %8s%n",
+            "",
+            "dense",
+            String.format(Locale.ROOT, "ToSA keep %.2f", t.keepRatio()),
+            "ratio"));
+    b.append(row("test accuracy (%)", 100 * d.testAcc(), 100 * t.testAcc(), "%.2f"));
+    b.append(
+        row(
+            "attention MACs / image (M)",
+            d.attentionMacs() / 1e6,
+            t.attentionMacs() / 1e6,
+            "%.3f"));
+    b.append(row("layer MACs / image (M)", d.layerMacs() / 1e6, t.layerMacs() / 1e6, "%.3f"));
+    b.append(row("latency batch 1 (ms)", d.latencyBatch1Ms(), t.latencyBatch1Ms(), "%.3f"));
+    b.append(
+        row(
+            "latency batch " + d.evalBatch() + " (ms/image)",
+            d.latencyEvalBatchMs() / d.evalBatch(),
+            t.latencyEvalBatchMs() / t.evalBatch(),
+            "%.4f"));
+    return b.toString().stripTrailing();
+  }
+
+  private static String row(String name, double dense, double tosa, String format) {
+    return String.format(
+        Locale.ROOT,
+        "%-28s %16s %16s %8.3f%n",
+        name,
+        String.format(Locale.ROOT, format, dense),
+        String.format(Locale.ROOT, format, tosa),
+        tosa / dense);
   }
 
   /**
@@ -178,20 +349,7 @@ final class TrainCommand implements Callable<Integer> {
       String device,
       boolean quiet)
       throws Exception {
-    int channels = (int) v.config().inputShape().get(0);
-    int side = (int) v.config().inputShape().get(1);
-    Datasets.Split split = load(dataSpec, channels, side, v.config().numClasses());
-    if (maxTrain > 0) {
-      split = new Datasets.Split(split.name(), split.train().head(maxTrain), split.test());
-    }
-    split = split.fit(channels, side);
-    System.err.printf(
-        Locale.ROOT,
-        "training %s on %s: %d train / %d test images%n",
-        v.name(),
-        split.name(),
-        split.train().size(),
-        split.test().size());
+    Datasets.Split split = data(v, dataSpec, maxTrain);
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
     try (TrainingRun run = new TrainingRun(v, config, split, dir, dev)) {
       run.progress(new org.attnzoo.training.Progress(System.err, !quiet));
@@ -215,6 +373,24 @@ final class TrainCommand implements Callable<Integer> {
           params);
       return new Result(params, history, split.name());
     }
+  }
+
+  static Datasets.Split data(Variant v, String dataSpec, int maxTrain) throws java.io.IOException {
+    int channels = (int) v.config().inputShape().get(0);
+    int side = (int) v.config().inputShape().get(1);
+    Datasets.Split split = load(dataSpec, channels, side, v.config().numClasses());
+    if (maxTrain > 0) {
+      split = new Datasets.Split(split.name(), split.train().head(maxTrain), split.test());
+    }
+    split = split.fit(channels, side);
+    System.err.printf(
+        Locale.ROOT,
+        "training %s on %s: %d train / %d test images%n",
+        v.name(),
+        split.name(),
+        split.train().size(),
+        split.test().size());
+    return split;
   }
 
   static Datasets.Split load(String spec, int channels, int side, int numClasses)

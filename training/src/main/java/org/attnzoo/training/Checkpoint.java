@@ -56,6 +56,8 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
    * @param optimizerSteps AdamW updates applied (steps minus skipped non-finite ones)
    * @param rng random-number state
    * @param history metrics of the completed epochs
+   * @param stage what else must match on resume besides variant and recipe (e.g. the ToSA stage,
+   *     keep ratio, teacher and loss weights); null for a plain run
    */
   public record Meta(
       String variant,
@@ -65,7 +67,8 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
       long steps,
       long optimizerSteps,
       RngState rng,
-      List<EpochMetrics> history) {}
+      List<EpochMetrics> history,
+      String stage) {}
 
   /**
    * The random-number state. Every stream is re-derived from the seed and a counter (shuffle per

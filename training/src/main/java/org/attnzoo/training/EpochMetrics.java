@@ -12,6 +12,9 @@ package org.attnzoo.training;
  * @param testAcc test accuracy
  * @param imagesPerSecond training throughput (augmentation included)
  * @param seconds wall time of the epoch, evaluation included
+ * @param stage the training stage ({@code train} for a one-stage run; {@code stage2} (selectors) or
+ *     {@code stage3} (fine-tuning) in the ToSA recipe); null in checkpoints written before stages
+ *     existed, read as {@code train}
  */
 public record EpochMetrics(
     int epoch,
@@ -22,11 +25,15 @@ public record EpochMetrics(
     double testLoss,
     double testAcc,
     double imagesPerSecond,
-    double seconds) {
+    double seconds,
+    String stage) {
+
+  /** Stage name of a plain one-stage run. */
+  public static final String TRAIN = "train";
 
   /** CSV header matching {@link #csv()}. */
   public static final String CSV_HEADER =
-      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds";
+      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds,stage";
 
   /**
    * @return the row as CSV
@@ -34,7 +41,7 @@ public record EpochMetrics(
   public String csv() {
     return String.format(
         java.util.Locale.ROOT,
-        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f",
+        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%s",
         epoch,
         step,
         lr,
@@ -43,6 +50,7 @@ public record EpochMetrics(
         testLoss,
         testAcc,
         imagesPerSecond,
-        seconds);
+        seconds,
+        stage == null ? TRAIN : stage);
   }
 }

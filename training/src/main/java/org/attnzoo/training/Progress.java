@@ -62,14 +62,14 @@ public final class Progress {
     String line =
         String.format(
             Locale.ROOT,
-            "epoch %d/%d [%s] %d/%d loss %.4f acc %5.1f%% %6.0f img/s ETA %s",
+            "epoch %d/%d [%s] %d/%d loss %.4f acc %s %6.0f img/s ETA %s",
             epoch,
             epochs,
             bar,
             step,
             steps,
             loss,
-            100 * acc,
+            Double.isNaN(acc) ? "  -   " : String.format(Locale.ROOT, "%5.1f%%", 100 * acc),
             imagesPerSecond,
             clock(secondsLeft));
     out.print(terminal ? "\r" + line : line + "\n");
@@ -87,11 +87,12 @@ public final class Progress {
     }
     out.printf(
         Locale.ROOT,
-        "%sepoch %d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.0f img/s, %s%n",
+        "%s%sepoch %d: train loss %.4f acc %s | test loss %.4f acc %.2f%% | %.0f img/s, %s%n",
         terminal ? "\r\033[K" : "",
+        m.stage() == null || EpochMetrics.TRAIN.equals(m.stage()) ? "" : m.stage() + " ",
         m.epoch(),
         m.trainLoss(),
-        100 * m.trainAcc(),
+        Double.isNaN(m.trainAcc()) ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * m.trainAcc()),
         m.testLoss(),
         100 * m.testAcc(),
         m.imagesPerSecond(),

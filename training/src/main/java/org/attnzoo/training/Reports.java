@@ -129,6 +129,10 @@ public final class Reports {
     int px = -1;
     int py = -1;
     for (int i = 0; i < n; i++) {
+      if (!Double.isFinite(f.applyAsDouble(history.get(i)))) {
+        px = -1;
+        continue;
+      }
       int cx = x + (n == 1 ? w / 2 : (int) ((long) i * w / (n - 1)));
       int cy = y + h - (int) ((f.applyAsDouble(history.get(i)) - lo) / (hi - lo) * h);
       g.fillOval(cx - 3, cy - 3, 6, 6);

@@ -87,7 +87,7 @@ public record TrainConfig(
         null,
         new Augment("pad-crop", 4, 0.35, true, 0, 0, 1.0),
         42,
-        500);
+        100);
   }
 
   /**

@@ -20,8 +20,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
-import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
@@ -51,8 +51,80 @@ import org.attnzoo.zoo.io.Tensor;
  *   ParamsFile.save(run.model().getBlock(), ...);
  * }
  * }</pre>
+ *
+ * <p>A {@link Stage} makes the run one stage of a multi-stage recipe: a model built by the caller,
+ * a subset of trainable parameters, another loss, its own checkpoint file and a stage name in the
+ * metrics (see {@code TosaRecipe}). The loop, schedule, optimizer, augmentation, clipping, EMA,
+ * checkpoints and metrics stay the same.
  */
 public final class TrainingRun implements AutoCloseable {
+
+  /** What a training step minimises. It runs inside the gradient collector, in training mode. */
+  @FunctionalInterface
+  public interface Objective {
+
+    /** Soft-target cross-entropy of the model's logits (the one-stage recipe). */
+    Objective CROSS_ENTROPY =
+        (block, ps, images, targets) -> {
+          NDArray logits = block.forward(ps, new NDList(images), true).singletonOrThrow();
+          return new Output(Losses.softTargetCrossEntropy(logits, targets), logits);
+        };
+
+    /**
+     * @param block the model's block
+     * @param ps the parameter store
+     * @param images the augmented batch {@code [B, C, H, W]}
+     * @param targets soft targets {@code [B, classes]} (smoothed, mixed)
+     * @return the loss and the logits
+     */
+    Output apply(Block block, ParameterStore ps, NDArray images, NDArray targets);
+
+    /**
+     * @param loss the scalar loss
+     * @param logits the class scores for the training accuracy, or null when the objective has none
+     *     (the accuracy is then NaN)
+     */
+    record Output(NDArray loss, NDArray logits) {}
+  }
+
+  /**
+   * How a run differs from a plain one-stage run.
+   *
+   * @param name the stage name written into every metrics row
+   * @param checkpoint the checkpoint file name inside the output folder
+   * @param model a model built (and initialised) by the caller, which keeps owning it; null to
+   *     build a seeded, timm-initialised model of the variant
+   * @param trainable the parameters to train by dotted path (a subset of the model's, same
+   *     objects); the others get no gradient. Null: every parameter with a gradient
+   * @param objective the loss
+   * @param tag what else a checkpoint must match on resume (null: nothing)
+   * @param earlier metrics rows of earlier stages, written before this stage's rows
+   */
+  public record Stage(
+      String name,
+      String checkpoint,
+      Model model,
+      Map<String, Parameter> trainable,
+      Objective objective,
+      String tag,
+      List<EpochMetrics> earlier) {
+
+    /** Checks the values. */
+    public Stage {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(checkpoint, "checkpoint");
+      Objects.requireNonNull(objective, "objective");
+      earlier = List.copyOf(earlier);
+    }
+
+    /**
+     * @return the plain run: its own model, every parameter, cross-entropy, {@code last.ckpt}
+     */
+    public static Stage plain() {
+      return new Stage(
+          EpochMetrics.TRAIN, CHECKPOINT, null, null, Objective.CROSS_ENTROPY, null, List.of());
+    }
+  }
 
   /** Checkpoint file name inside the output folder. */
   public static final String CHECKPOINT = "last.ckpt";
@@ -75,6 +147,11 @@ public final class TrainingRun implements AutoCloseable {
   private final Path outDir;
   private final Model model;
   private final Map<String, Parameter> params;
+  // Parameters the optimizer updates: the stage's, else every parameter with a gradient
+  // (BatchNorm running statistics are parameters without gradients, updated by the forward pass).
+  private final Map<String, Parameter> trainable;
+  private final Stage stage;
+  private final boolean ownsModel;
   private final NDManager stateManager;
   private final AdamW optimizer;
   private final Ema ema;
@@ -87,6 +164,7 @@ public final class TrainingRun implements AutoCloseable {
   private int epochsDone;
   private long steps;
   private long skipped;
+  private int ranInLastCall;
 
   /**
    * Builds the model (seeded initialisation) and the optimizer.
@@ -99,20 +177,67 @@ public final class TrainingRun implements AutoCloseable {
    */
   public TrainingRun(
       Variant variant, TrainConfig config, Datasets.Split data, Path outDir, Device device) {
+    this(variant, config, data, outDir, device, Stage.plain());
+  }
+
+  /**
+   * Sets up one stage of a multi-stage recipe.
+   *
+   * @param variant the variant to train (with a caller's model: the variant it was built from,
+   *     stochastic depth included, see {@link #withDropPath})
+   * @param config the recipe of this stage
+   * @param data the data, already fitted to the variant's input
+   * @param outDir where checkpoints and reports go
+   * @param device where to train (ignored with a caller's model)
+   * @param stage model, trainable parameters, loss, checkpoint name
+   */
+  public TrainingRun(
+      Variant variant,
+      TrainConfig config,
+      Datasets.Split data,
+      Path outDir,
+      Device device,
+      Stage stage) {
     this.variant = withDropPath(variant, config.dropPath());
     this.config = config;
     this.data = data;
     this.outDir = outDir;
-    Engine engine = Engine.getEngine(AttnZoo.DEFAULT_ENGINE);
-    engine.setRandomSeed(seedInt(Seeds.mix(config.seed(), INIT_STREAM)));
-    this.model = AttnZoo.newModel(this.variant, device, null);
+    this.stage = stage;
+    this.ownsModel = stage.model() == null;
+    if (ownsModel) {
+      Engine engine = Engine.getEngine(AttnZoo.DEFAULT_ENGINE);
+      engine.setRandomSeed(seedInt(Seeds.mix(config.seed(), INIT_STREAM)));
+      this.model = AttnZoo.newModel(this.variant, device, null);
+    } else {
+      this.model = stage.model();
+    }
     this.params = ParameterPaths.of(model.getBlock());
-    timmLinearInit(params);
-    params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+    if (ownsModel) {
+      timmLinearInit(params);
+    }
+    Map<String, Parameter> withGradient = new LinkedHashMap<>();
+    params.forEach(
+        (path, p) -> {
+          if (p.requiresGradient()) {
+            withGradient.put(path, p);
+          }
+        });
+    this.trainable = stage.trainable() == null ? withGradient : stage.trainable();
+    trainable.forEach(
+        (path, p) -> {
+          if (withGradient.get(path) != p) {
+            throw new IllegalArgumentException(
+                "trainable parameter " + path + " is not a parameter of the model with a gradient");
+          }
+        });
+    // Frozen here means no gradient on the array; the Parameter's own flag stays, so that a later
+    // stage (a TrainingRun on the same model) can train it again.
+    withGradient.forEach(
+        (path, p) -> p.getArray().setRequiresGradient(trainable.containsKey(path)));
     this.stateManager = model.getNDManager().newSubManager();
     this.optimizer =
         new AdamW(
-            params,
+            trainable,
             stateManager,
             config.beta1(),
             config.beta2(),
@@ -150,16 +275,16 @@ public final class TrainingRun implements AutoCloseable {
     grad.set(ALL, 0f);
   }
 
-  private static Variant withDropPath(Variant v, Float dropPath) {
+  /**
+   * @param v a variant
+   * @param dropPath a stochastic depth rate, or null to keep the variant's
+   * @return the variant with that rate (ViT family only)
+   */
+  public static Variant withDropPath(Variant v, Float dropPath) {
     if (dropPath == null) {
       return v;
     }
-    if (v.config() instanceof VitConfig vit) {
-      return new Variant(
-          v.name(), vit.toBuilder().optDropPathRate(dropPath).build(), v.data(), v.reference());
-    }
-    throw new IllegalArgumentException(
-        "dropPath can only be set for ViT-family variants; " + v.name() + " is " + v.family());
+    return new Variant(v.name(), v.config().withDropPathRate(dropPath), v.data(), v.reference());
   }
 
   private static int seedInt(long seed) {
@@ -187,26 +312,43 @@ public final class TrainingRun implements AutoCloseable {
   public List<EpochMetrics> run(boolean resume, int stopAfter) throws IOException {
     Files.createDirectories(outDir);
     if (resume) {
-      restore(Checkpoint.load(outDir.resolve(CHECKPOINT)));
+      restore(Checkpoint.load(outDir.resolve(stage.checkpoint())));
       progress.log(
           String.format(
-              "resuming %s at epoch %d/%d (step %d)",
-              variant.name(), epochsDone + 1, config.epochs(), steps));
+              "resuming %s%s at epoch %d/%d (step %d)",
+              variant.name(),
+              ownsModel ? "" : " " + stage.name(),
+              epochsDone + 1,
+              config.epochs(),
+              steps));
     }
-    int ran = 0;
-    while (epochsDone < config.epochs() && (stopAfter <= 0 || ran < stopAfter)) {
+    ranInLastCall = 0;
+    while (epochsDone < config.epochs() && (stopAfter <= 0 || ranInLastCall < stopAfter)) {
       EpochMetrics m = epoch(epochsDone);
       history.add(m);
       epochsDone++;
-      ran++;
-      checkpoint().save(outDir.resolve(CHECKPOINT));
-      Reports.writeCsv(history, outDir.resolve(METRICS));
+      ranInLastCall++;
+      checkpoint().save(outDir.resolve(stage.checkpoint()));
+      List<EpochMetrics> rows = new ArrayList<>(stage.earlier());
+      rows.addAll(history);
+      Reports.writeCsv(rows, outDir.resolve(METRICS));
       progress.epochDone(m);
     }
     if (!history.isEmpty()) {
-      Reports.plot(history, variant.name() + " on " + data.name(), outDir.resolve(PLOT));
+      String title = variant.name() + " on " + data.name();
+      Reports.plot(
+          history,
+          EpochMetrics.TRAIN.equals(stage.name()) ? title : title + ", " + stage.name(),
+          outDir.resolve(PLOT));
     }
     return List.copyOf(history);
+  }
+
+  /**
+   * @return epochs trained by the last {@link #run} call (resumed ones not included)
+   */
+  public int ranInLastCall() {
+    return ranInLastCall;
   }
 
   private EpochMetrics epoch(int epoch) {
@@ -221,6 +363,7 @@ public final class TrainingRun implements AutoCloseable {
     int numClasses = variant.config().numClasses();
     double lossSum = 0;
     long correct = 0;
+    boolean hasLogits = true;
     int seen = 0;
     double lr = 0;
     for (int s = 0; s < stepsPerEpoch; s++) {
@@ -238,12 +381,13 @@ public final class TrainingRun implements AutoCloseable {
         NDArray logits;
         NDArray loss;
         try (GradientCollector gc = engine.newGradientCollector()) {
-          logits = block.forward(store, new NDList(x), true).singletonOrThrow();
-          loss = Losses.softTargetCrossEntropy(logits, t);
+          Objective.Output out = stage.objective().apply(block, store, x, t);
+          logits = out.logits();
+          loss = out.loss();
           gc.backward(loss);
         }
         Map<String, NDArray> grads = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+        for (Map.Entry<String, Parameter> e : trainable.entrySet()) {
           NDArray g = e.getValue().getArray().getGradient();
           g.attach(sm);
           grads.put(e.getKey(), g);
@@ -272,14 +416,18 @@ public final class TrainingRun implements AutoCloseable {
           ema.update();
         }
         lossSum += lossValue * count;
-        long[] pred = logits.argMax(1).toLongArray();
-        for (int i = 0; i < count; i++) {
-          if (pred[i] == b.labels()[i]) {
-            correct++;
+        hasLogits = logits != null;
+        if (hasLogits) {
+          long[] pred = logits.argMax(1).toLongArray();
+          for (int i = 0; i < count; i++) {
+            if (pred[i] == b.labels()[i]) {
+              correct++;
+            }
           }
         }
       }
       seen += count;
+      double trainAcc = hasLogits ? (double) correct / seen : Double.NaN;
       double elapsed = (System.nanoTime() - start) / 1e9;
       double rate = seen / elapsed;
       progress.update(
@@ -288,7 +436,7 @@ public final class TrainingRun implements AutoCloseable {
           s + 1,
           stepsPerEpoch,
           lossSum / seen,
-          (double) correct / seen,
+          trainAcc,
           rate,
           (n - seen) / rate);
     }
@@ -306,11 +454,12 @@ public final class TrainingRun implements AutoCloseable {
         steps,
         lr,
         lossSum / seen,
-        (double) correct / seen,
+        hasLogits ? (double) correct / seen : Double.NaN,
         eval[0],
         eval[1],
         seen / trainSeconds,
-        seconds);
+        seconds,
+        stage.name());
   }
 
   /**
@@ -367,7 +516,8 @@ public final class TrainingRun implements AutoCloseable {
             steps,
             optimizer.steps(),
             new Checkpoint.RngState(config.seed(), epochsDone, steps),
-            List.copyOf(history)),
+            List.copyOf(history),
+            stage.tag()),
         tensors);
   }
 
@@ -386,14 +536,24 @@ public final class TrainingRun implements AutoCloseable {
               + "\n  now:        "
               + config);
     }
+    if (!Objects.equals(stage.tag(), meta.stage())) {
+      throw new IllegalArgumentException(
+          "checkpoint was written for another stage or recipe; resume with the same options.\n"
+              + "  checkpoint: "
+              + meta.stage()
+              + "\n  now:        "
+              + stage.tag());
+    }
     Map<String, Tensor> model = new LinkedHashMap<>();
     Map<String, Tensor> adam = new LinkedHashMap<>();
     Map<String, Tensor> averages = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       Shape shape = e.getValue().getArray().getShape();
       model.put(e.getKey(), expect(c, "model/" + e.getKey(), shape));
-      adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
-      adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
+      if (trainable.containsKey(e.getKey())) {
+        adam.put("m/" + e.getKey(), expect(c, "adamw/m/" + e.getKey(), shape));
+        adam.put("v/" + e.getKey(), expect(c, "adamw/v/" + e.getKey(), shape));
+      }
       if (ema != null) {
         averages.put(e.getKey(), expect(c, "ema/" + e.getKey(), shape));
       }
@@ -452,6 +612,13 @@ public final class TrainingRun implements AutoCloseable {
   }
 
   /**
+   * @return the trained parameters by dotted path (all of them in a plain run)
+   */
+  public Map<String, Parameter> trainable() {
+    return trainable;
+  }
+
+  /**
    * @return the optimizer
    */
   public AdamW optimizer() {
@@ -460,6 +627,10 @@ public final class TrainingRun implements AutoCloseable {
 
   @Override
   public void close() {
-    model.close();
+    if (ownsModel) {
+      model.close();
+    } else {
+      stateManager.close();
+    }
   }
 }

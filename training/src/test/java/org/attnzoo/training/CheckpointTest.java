@@ -43,7 +43,8 @@ class CheckpointTest {
             epoch * 10L,
             epoch * 10L,
             new Checkpoint.RngState(42, epoch, epoch * 10L),
-            List.of()),
+            List.of(),
+            null),
         tensors);
   }
 

@@ -104,6 +104,18 @@ class RecipeTest {
   }
 
   @Test
+  void softDistillationIsTheKlOfTheTeachersDistribution() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // Teacher p = (1/4, 3/4), student q = (1/2, 1/2): KL = 1/4 ln(1/2) + 3/4 ln(3/2).
+      NDArray teacher = m.create(new float[] {0f, (float) Math.log(3), 2f, 2f}, new Shape(2, 2));
+      NDArray student = m.create(new float[] {5f, 5f, 1f, 1f}, new Shape(2, 2));
+      double first = 0.25 * Math.log(0.5) + 0.75 * Math.log(1.5);
+      assertEquals(first / 2, Losses.softDistillation(student, teacher).getFloat(), 1e-6);
+      assertEquals(0f, Losses.softDistillation(teacher, teacher).getFloat(), 1e-7);
+    }
+  }
+
+  @Test
   void globalNormClippingMatchesManualNorm() {
     try (NDManager m = NDManager.newBaseManager("PyTorch")) {
       float[] a = {3f, -4f, 1f};

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import org.attnzoo.backbones.tosa.TosaLayers;
+import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.SafeTensors;
 import org.attnzoo.zoo.io.Tensor;
@@ -71,9 +73,10 @@ public final class AttnZoo {
       return loadOnnxRuntime(variant, weights, device);
     }
     Path file = localFile(weights);
-    Model model = newModel(variant, device, engine);
+    Variant built = Files.isRegularFile(file) ? storedLayout(variant, file) : variant;
+    Model model = newModel(built, device, engine);
     try {
-      loadWeights(model, variant, file);
+      loadWeights(model, built, file);
       return model;
     } catch (IOException | RuntimeException e) {
       model.close();
@@ -109,6 +112,36 @@ public final class AttnZoo {
       WeightImporter.load(
           model.getBlock(), SafeTensors.read(file), CheckpointMappers.forFamily(variant.family()));
     }
+  }
+
+  /**
+   * The variant as a {@code .params} file was trained: a ToSA model trained with another keep ratio
+   * than its variant's ({@link ParamsFile#TOSA_KEEP_RATIO}) is built with that ratio (the
+   * parameters do not depend on it).
+   *
+   * @param variant the variant asked for
+   * @param file a weights file
+   * @return the variant to build
+   * @throws IOException if the file cannot be read
+   */
+  public static Variant storedLayout(Variant variant, Path file) throws IOException {
+    if (!isDjlParams(file)
+        || !(variant.config() instanceof VitConfig vit)
+        || !(vit.layers() instanceof TosaLayers t)) {
+      return variant;
+    }
+    String keep = ParamsFile.properties(file).get(ParamsFile.TOSA_KEEP_RATIO);
+    if (keep == null || Double.parseDouble(keep) == t.keepRatio()) {
+      return variant;
+    }
+    TosaLayers layers =
+        new TosaLayers(
+            Double.parseDouble(keep), t.selectiveLayers(), t.selectorHidden(), t.selectorKernel());
+    return new Variant(
+        variant.name(),
+        vit.toBuilder().optLayers(layers).build(),
+        variant.data(),
+        variant.reference());
   }
 
   private static boolean isDjlParams(Path file) throws IOException {

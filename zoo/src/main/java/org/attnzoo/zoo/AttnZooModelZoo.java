@@ -111,7 +111,7 @@ public class AttnZooModelZoo extends ModelZoo {
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
       String dataset = filters == null ? null : filters.get("dataset");
       if (weights == null && dataset != null) {
-        weights = shippedWeights(dataset);
+        weights = shippedWeights(dataset, wanted == null && criteria.getArtifactId() == null);
       }
       Model model;
       if (Engines.isOnnxRuntime(criteria.getEngine())) {
@@ -140,13 +140,32 @@ public class AttnZooModelZoo extends ModelZoo {
       return new ZooModel<>(model, translator);
     }
 
-    // Weights trained by attnzoo ship as resources weights/<variant>-<dataset>.params.
-    private String shippedWeights(String dataset) throws IOException, ModelNotFoundException {
-      String resource = "/weights/" + variant.name() + "-" + dataset + ".params";
-      try (InputStream in = AttnZooModelZoo.class.getResourceAsStream(resource)) {
+    /**
+     * Extracts the weights shipped for this variant and dataset. When the caller named no variant,
+     * only the most accurate model for the dataset answers, so that the choice does not depend on
+     * the order in which DJL asks the loaders.
+     */
+    private String shippedWeights(String dataset, boolean bestOnly)
+        throws IOException, ModelNotFoundException {
+      ShippedModels.Shipped shipped =
+          ShippedModels.find(variant.name(), dataset)
+              .orElseThrow(
+                  () ->
+                      new ModelNotFoundException(
+                          "no "
+                              + variant.name()
+                              + " weights trained on "
+                              + dataset
+                              + " ship with attnzoo; shipped: "
+                              + ShippedModels.all()));
+      if (bestOnly && !ShippedModels.best(dataset).orElseThrow().equals(shipped)) {
+        throw new ModelNotFoundException(
+            variant.name() + " is not the most accurate model shipped for " + dataset);
+      }
+      try (InputStream in = AttnZooModelZoo.class.getResourceAsStream(shipped.resource())) {
         if (in == null) {
           throw new ModelNotFoundException(
-              "no " + variant.name() + " weights trained on " + dataset + " ship with attnzoo");
+              "attnzoo jar lacks " + shipped.resource() + " listed in " + ShippedModels.INDEX);
         }
         Path tmp = Files.createTempFile("attnzoo-" + variant.name() + "-", ".params");
         tmp.toFile().deleteOnExit();

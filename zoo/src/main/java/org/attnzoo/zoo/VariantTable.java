@@ -19,15 +19,17 @@ public final class VariantTable {
    */
   public static String markdown() {
     StringBuilder sb = new StringBuilder();
-    sb.append("| variant | family | params | GMACs | ImageNet top-1 | input | source |\n");
-    sb.append("|---|---|---:|---:|---:|---|---|\n");
+    sb.append(
+        "| variant | family | params | GMACs | ImageNet top-1 | input | source"
+            + " | shipped Fashion-MNIST weights: test acc. |\n");
+    sb.append("|---|---|---:|---:|---:|---|---|---:|\n");
     for (Variant v : Variants.ALL) {
       Reference r = v.reference();
       var in = v.config().inputShape();
       sb.append(
           String.format(
               Locale.ROOT,
-              "| `%s` | %s | %,d | %s | %s | %dx%dx%d | %s |%n",
+              "| `%s` | %s | %,d | %s | %s | %dx%dx%d | %s | %s |%n",
               v.name(),
               v.family(),
               r.params(),
@@ -36,7 +38,10 @@ public final class VariantTable {
               in.get(0),
               in.get(1),
               in.get(2),
-              r.source()));
+              r.source(),
+              ShippedModels.find(v.name(), "fashion-mnist")
+                  .map(s -> String.format(Locale.ROOT, "%.2f%%", 100 * s.testAccuracy()))
+                  .orElse("-")));
     }
     return sb.toString();
   }

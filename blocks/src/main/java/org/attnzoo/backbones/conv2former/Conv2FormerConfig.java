@@ -153,6 +153,7 @@ public record Conv2FormerConfig(
    * @param rate stochastic depth of the last block
    * @return this configuration with another drop-path rate
    */
+  @Override
   public Conv2FormerConfig withDropPathRate(float rate) {
     return new Conv2FormerConfig(
         imgSize,

@@ -118,6 +118,11 @@ public record EdgeNeXtConfig(
     return new Builder();
   }
 
+  @Override
+  public EdgeNeXtConfig withDropPathRate(float rate) {
+    return toBuilder().optDropPathRate(rate).build();
+  }
+
   /**
    * @return a builder holding this configuration, to derive variants from it
    */

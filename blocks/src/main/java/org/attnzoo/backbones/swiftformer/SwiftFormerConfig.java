@@ -93,6 +93,11 @@ public record SwiftFormerConfig(
     return new Builder();
   }
 
+  @Override
+  public SwiftFormerConfig withDropPathRate(float rate) {
+    return toBuilder().optDropPathRate(rate).build();
+  }
+
   /**
    * @return a builder holding this configuration, to derive variants from it
    */

@@ -85,6 +85,11 @@ public record SwinConfig(
     return new Builder();
   }
 
+  @Override
+  public SwinConfig withDropPathRate(float rate) {
+    return toBuilder().optDropPathRate(rate).build();
+  }
+
   /**
    * @return a builder holding this configuration, to derive variants from it
    */

@@ -80,6 +80,11 @@ public record VitConfig(
     return new Builder();
   }
 
+  @Override
+  public VitConfig withDropPathRate(float rate) {
+    return toBuilder().optDropPathRate(rate).build();
+  }
+
   /**
    * @return a builder holding this configuration, to derive variants from it
    */

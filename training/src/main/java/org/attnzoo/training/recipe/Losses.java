@@ -24,4 +24,25 @@ public final class Losses {
     }
     return logits.logSoftmax(1).mul(targets).sum(new int[] {1}).neg().mean();
   }
+
+  /**
+   * Soft distillation (Hinton et al., 2015, temperature 1; DeiT's soft variant): {@code mean_i
+   * KL(softmax(t_i) || softmax(z_i))}. The teacher's logits should carry no gradient.
+   *
+   * @param logits the student's {@code [batch, classes]}
+   * @param teacherLogits the teacher's {@code [batch, classes]}
+   * @return a scalar
+   */
+  public static NDArray softDistillation(NDArray logits, NDArray teacherLogits) {
+    if (!logits.getShape().equals(teacherLogits.getShape())) {
+      throw new IllegalArgumentException(
+          "logits "
+              + logits.getShape()
+              + " and teacher logits "
+              + teacherLogits.getShape()
+              + " differ");
+    }
+    NDArray logP = teacherLogits.logSoftmax(1);
+    return logP.exp().mul(logP.sub(logits.logSoftmax(1))).sum(new int[] {1}).mean();
+  }
 }

@@ -33,6 +33,13 @@ public final class ParamsFile {
   /** Property holding the variant name. */
   public static final String VARIANT = "attnzoo.variant";
 
+  /**
+   * Property holding the keep ratio a ToSA model was trained with, when it differs from its
+   * variant's ({@code attnzoo train --recipe tosa --keep-ratio}); {@code AttnZoo.load} builds the
+   * model with it.
+   */
+  public static final String TOSA_KEEP_RATIO = "tosa.keep_ratio";
+
   private ParamsFile() {}
 
   /**
@@ -77,6 +84,51 @@ public final class ParamsFile {
   }
 
   /**
+   * Reads only the header's properties ({@link #VARIANT} always present).
+   *
+   * @param file a {@code .params} file
+   * @return the properties
+   * @throws IOException if reading fails
+   * @throws IllegalArgumentException if it is not a DJL params file or is truncated
+   */
+  public static Map<String, String> properties(Path file) throws IOException {
+    try (DataInputStream dis =
+        new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+      return header(dis, file.toString());
+    } catch (EOFException e) {
+      throw new IllegalArgumentException(file + " is truncated", e);
+    }
+  }
+
+  // Everything before the parameters; the variant name falls back to the model name of files
+  // written by plain DJL.
+  private static Map<String, String> header(DataInputStream dis, String source) throws IOException {
+    byte[] magic = new byte[4];
+    dis.readFully(magic);
+    if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
+      throw new IllegalArgumentException(source + " is not a DJL .params file (no DJL@ header)");
+    }
+    int version = dis.readInt();
+    if (version != VERSION) {
+      throw new IllegalArgumentException(source + ": unsupported .params version " + version);
+    }
+    String savedName = dis.readUTF();
+    dis.readUTF(); // data type
+    int inputs = dis.readInt();
+    for (int i = 0; i < inputs; i++) {
+      dis.readUTF();
+      Shape.decode(dis);
+    }
+    Map<String, String> props = new LinkedHashMap<>();
+    int n = dis.readInt();
+    for (int i = 0; i < n; i++) {
+      props.put(dis.readUTF(), dis.readUTF());
+    }
+    props.putIfAbsent(VARIANT, savedName);
+    return props;
+  }
+
+  /**
    * Reads a {@code .params} file into a freshly initialised block.
    *
    * @param manager the block's manager
@@ -93,28 +145,8 @@ public final class ParamsFile {
       NDManager manager, Block block, String variant, InputStream in, String source)
       throws IOException {
     try (DataInputStream dis = new DataInputStream(new BufferedInputStream(in))) {
-      byte[] magic = new byte[4];
-      dis.readFully(magic);
-      if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
-        throw new IllegalArgumentException(source + " is not a DJL .params file (no DJL@ header)");
-      }
-      int version = dis.readInt();
-      if (version != VERSION) {
-        throw new IllegalArgumentException(source + ": unsupported .params version " + version);
-      }
-      String savedName = dis.readUTF();
-      dis.readUTF(); // data type
-      int inputs = dis.readInt();
-      for (int i = 0; i < inputs; i++) {
-        dis.readUTF();
-        Shape.decode(dis);
-      }
-      Map<String, String> props = new LinkedHashMap<>();
-      int n = dis.readInt();
-      for (int i = 0; i < n; i++) {
-        props.put(dis.readUTF(), dis.readUTF());
-      }
-      String saved = props.getOrDefault(VARIANT, savedName);
+      Map<String, String> props = header(dis, source);
+      String saved = props.get(VARIANT);
       if (!variant.equals(saved)) {
         throw new IllegalArgumentException(
             source + " holds weights of variant '" + saved + "', not '" + variant + "'");
