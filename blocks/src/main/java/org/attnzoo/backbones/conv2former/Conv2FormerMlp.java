@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.LayerNorm2d;
 
 /**
  * The feed-forward half of a Conv2Former block, as the official code's {@code MLP} (which differs
@@ -37,7 +38,7 @@ public class Conv2FormerMlp extends AbstractBlock implements OnnxExportable {
     Checks.positive("Conv2FormerMlp mlpRatio", mlpRatio);
     this.dim = dim;
     long hidden = dim * mlpRatio;
-    norm = addChildBlock("norm", LayerNorm2d.of(dim));
+    norm = addChildBlock("norm", LayerNorm2d.withContiguousOutput(dim, 1e-6f));
     fc1 = addChildBlock("fc1", conv(hidden, 1, 1));
     pos = addChildBlock("pos", conv(hidden, 3, (int) hidden));
     fc2 = addChildBlock("fc2", conv(dim, 1, 1));
