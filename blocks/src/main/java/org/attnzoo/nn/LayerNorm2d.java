@@ -3,12 +3,8 @@ package org.attnzoo.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
-import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 
 /**
@@ -17,13 +13,9 @@ import org.attnzoo.export.OnnxGraph;
  * LayerNorm(data_format="channels_first")}: {@code (x - mean_C) / sqrt(var_C + eps) * weight +
  * bias} with the biased variance; parameters {@code weight} and {@code bias} of size C.
  */
-public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
+public class LayerNorm2d extends AbstractLayerNorm {
 
-  private final long channels;
-  private final float eps;
   private final boolean contiguousOutput;
-  private final Parameter weight;
-  private final Parameter bias;
 
   /**
    * A LayerNorm2d that runs the engine's last-axis layer norm between two transposes, so its output
@@ -37,26 +29,8 @@ public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
   }
 
   private LayerNorm2d(long channels, float eps, boolean contiguousOutput) {
-    Checks.positive("LayerNorm2d channels", channels);
-    this.channels = channels;
-    this.eps = eps;
+    super("LayerNorm2d channels", channels, eps);
     this.contiguousOutput = contiguousOutput;
-    weight =
-        addParameter(
-            Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.GAMMA)
-                .optShape(new Shape(channels))
-                .optInitializer(Initializer.ONES)
-                .build());
-    bias =
-        addParameter(
-            Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BETA)
-                .optShape(new Shape(channels))
-                .optInitializer(Initializer.ZEROS)
-                .build());
   }
 
   /**
@@ -87,20 +61,15 @@ public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     check(x.getShape());
-    NDArray w = ps.getValue(weight, x.getDevice(), training);
-    NDArray b = ps.getValue(bias, x.getDevice(), training);
     if (contiguousOutput) {
       NDArray centered = x.sub(x.mean(new int[] {1}, true));
       NDArray var = centered.square().mean(new int[] {1}, true);
       NDArray normed = centered.div(var.add(eps).sqrt());
-      return new NDList(
-          normed
-              .mul(Scopes.withInput(w.reshape(1, channels, 1, 1), x))
-              .add(Scopes.withInput(b.reshape(1, channels, 1, 1), x)));
+      NDArray w = ps.getValue(weight, x.getDevice(), training).reshape(1, channels, 1, 1);
+      NDArray b = ps.getValue(bias, x.getDevice(), training).reshape(1, channels, 1, 1);
+      return new NDList(normed.mul(Scopes.withInput(w, x)).add(Scopes.withInput(b, x)));
     }
-    NDArray y =
-        ai.djl.nn.norm.LayerNorm.layerNorm(x.transpose(0, 2, 3, 1), new Shape(channels), w, b, eps)
-            .singletonOrThrow();
+    NDArray y = normalizeLastAxis(ps, x.transpose(0, 2, 3, 1), training);
     return new NDList(y.transpose(0, 3, 1, 2));
   }
 
@@ -115,12 +84,7 @@ public class LayerNorm2d extends AbstractBlock implements OnnxExportable {
     // ONNX Runtime has no channels-last convolution issue: both forms export as the native
     // LayerNormalization (biased variance, as here) between two transposes.
     String x = g.op("Transpose", new String[] {inputs[0]}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
-    x =
-        g.op(
-            "LayerNormalization",
-            new String[] {x, g.param(weight), g.param(bias)},
-            OnnxGraph.Attr.of("axis", -1L),
-            OnnxGraph.Attr.of("epsilon", eps));
+    x = onnxNormalizeLastAxis(g, x);
     return new String[] {
       g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 3, 1, 2))
     };
