@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Convs;
 import org.attnzoo.nn.LayerNorm2d;
 
 /**
@@ -53,12 +54,7 @@ public class ConvModulation extends AbstractBlock implements OnnxExportable {
   }
 
   private static Conv2d conv(long channels, int kernel, int groups) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(kernel / 2, kernel / 2))
-        .optGroups(groups)
-        .setFilters((int) channels)
-        .build();
+    return Convs.samePadded(channels, kernel, groups).build();
   }
 
   private void check(Shape in) {

@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Convs;
 import org.attnzoo.nn.LayerNorm2d;
 
 /**
@@ -45,12 +46,7 @@ public class Conv2FormerMlp extends AbstractBlock implements OnnxExportable {
   }
 
   private static Conv2d conv(long out, int kernel, int groups) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(kernel / 2, kernel / 2))
-        .optGroups(groups)
-        .setFilters((int) out)
-        .build();
+    return Convs.samePadded(out, kernel, groups).build();
   }
 
   private void check(Shape in) {
