@@ -106,16 +106,21 @@ public class MultiHeadSelfAttention extends AbstractBlock
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String fused = g.apply(qkv, inputs[0]);
+    return new String[] {toOnnxWithLogits(g, inputs[0])[0]};
+  }
+
+  @Override
+  public String[] toOnnxWithLogits(OnnxGraph g, String x) {
+    String fused = g.apply(qkv, x);
     String[] heads = FusedQkv.onnxHeads(g, fused, dim, numHeads, 0, 2, 1, 3);
     String q = g.op("Mul", heads[0], g.scalar(scale));
     String kT = g.op("Transpose", new String[] {heads[1]}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
-    String attn =
-        g.op("Softmax", new String[] {g.op("MatMul", q, kT)}, OnnxGraph.Attr.of("axis", -1L));
+    String logits = g.op("MatMul", q, kT);
+    String attn = g.op("Softmax", new String[] {logits}, OnnxGraph.Attr.of("axis", -1L));
     attn = g.apply(attnDrop, attn);
     String out = g.op("MatMul", attn, heads[2]);
     out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
     out = g.op("Reshape", out, g.ints(0, 0, dim));
-    return new String[] {g.apply(projDrop, g.apply(proj, out))};
+    return new String[] {g.apply(projDrop, g.apply(proj, out)), logits};
   }
 }

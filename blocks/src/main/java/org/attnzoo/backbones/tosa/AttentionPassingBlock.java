@@ -50,14 +50,9 @@ public class AttentionPassingBlock extends VitBlock {
     return forwardWithAttentionLogits(ps, inputs.singletonOrThrow(), training);
   }
 
-  /**
-   * Not exported yet (the attention logits it passes on feed ToSA's token selection).
-   *
-   * @throws UnsupportedOperationException always
-   */
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    throw TokenSelectiveBlock.onnxUnsupported(this);
+    return toOnnxWithAttentionLogits(g, inputs[0]);
   }
 
   @Override

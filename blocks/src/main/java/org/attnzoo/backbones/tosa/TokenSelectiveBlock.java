@@ -135,26 +135,25 @@ public class TokenSelectiveBlock extends VitBlock {
   }
 
   /**
-   * Not exported yet: the inherited dense export would silently drop the token selection.
-   *
-   * @throws UnsupportedOperationException always
+   * Inference semantics (no straight-through gate): the selector's convolutions, importance and
+   * {@code TopK} ({@link TokenSelector#onnxSelect}), {@code GatherElements} of the kept tokens, the
+   * layer on them, {@code ScatterElements} back into a copy of the input.
    */
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    throw onnxUnsupported(this);
-  }
-
-  /**
-   * @param block a ToSA block
-   * @return the exporter's "no ONNX support" error for it
-   */
-  static UnsupportedOperationException onnxUnsupported(Block block) {
-    return new UnsupportedOperationException(
-        "ONNX export: block class "
-            + block.getClass().getName()
-            + " has no ONNX support: ToSA's token selection (TopK, GatherElements,"
-            + " ScatterElements) is not exported yet. Implement org.attnzoo.export.OnnxExportable"
-            + " on it (see src/docs/export.md, 'Adding ONNX support to a block').");
+    if (inputs.length != 2) {
+      throw new IllegalArgumentException(
+          "TokenSelectiveBlock expects 2 inputs (tokens, attention logits), got " + inputs.length);
+    }
+    long n = getInputShapes()[0].get(1);
+    long k = selector.keptTokens(n);
+    String keep = selector.onnxSelect(g, selector.onnxPredictLogits(g, inputs[1]), n);
+    // [B, k] -> [B, k, C]: the same token index for every channel.
+    String index = g.op("Expand", g.op("Reshape", keep, g.ints(0, k, 1)), g.ints(1, 1, dim));
+    OnnxGraph.Attr axis = OnnxGraph.Attr.of("axis", 1L);
+    String kept = g.op("GatherElements", new String[] {inputs[0], index}, axis);
+    String y = super.toOnnx(g, new String[] {kept})[0];
+    return new String[] {g.op("ScatterElements", new String[] {inputs[0], index, y}, axis)};
   }
 
   /**

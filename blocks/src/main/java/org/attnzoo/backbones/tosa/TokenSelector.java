@@ -12,6 +12,10 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
+import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.export.OnnxGraph;
+import org.attnzoo.export.OnnxGraph.Attr;
 import org.attnzoo.nn.Checks;
 
 /**
@@ -40,7 +44,11 @@ import org.attnzoo.nn.Checks;
  * <p>Input: attention logits {@code [B, h, N, N]}; output: predicted log-attention of the next
  * layer {@code [B, h, N, N]}, each row a log-distribution over keys.
  */
-public class TokenSelector extends AbstractBlock {
+public class TokenSelector extends AbstractBlock implements OnnxExportable {
+
+  // ONNX TensorProto data types for Cast.
+  private static final int FLOAT = 1;
+  private static final int INT64 = 7;
 
   private final int numHeads;
   private final int hidden;
@@ -183,7 +191,8 @@ public class TokenSelector extends AbstractBlock {
   }
 
   /**
-   * The kept tokens: prefix tokens plus the most important others.
+   * The kept tokens: prefix tokens plus the most important others. Among patches of equal
+   * importance the one with the lower index is kept (as ONNX {@code TopK} specifies).
    *
    * @param importance {@code [B, N]} from {@link #importance}
    * @return token indices {@code [B, keptTokens(N)]} (int64), ascending, so the kept tokens keep
@@ -191,6 +200,42 @@ public class TokenSelector extends AbstractBlock {
    */
   public NDArray select(NDArray importance) {
     Checks.rank("TokenSelector.select", importance.getShape(), 2, "importance [B, N]");
+    // On a CPU the few hundred scores per sample are ranked on the host: two native calls instead
+    // of the about ten small tensor ops of selectWithTopK, whose per-op overhead dominated the
+    // selection at batch 1 (src/docs/tosa.md, "Cost").
+    return importance.getDevice().isGpu() ? selectWithTopK(importance) : selectOnHost(importance);
+  }
+
+  /** {@link #select} by ranking on the host. */
+  NDArray selectOnHost(NDArray importance) {
+    int b = Math.toIntExact(importance.getShape().get(0));
+    int n = Math.toIntExact(importance.getShape().get(1));
+    int k = keptTokens(n);
+    float[] scores = importance.toType(DataType.FLOAT32, false).toFloatArray();
+    long[] kept = new long[b * k];
+    long[] keys = new long[n - prefixTokens];
+    for (int row = 0; row < b; row++) {
+      for (int j = prefixTokens; j < n; j++) {
+        // Sort key: descending score (order-preserving float bits, inverted), then ascending index.
+        int bits = Float.floatToIntBits(scores[row * n + j]);
+        bits ^= (bits >> 31) & 0x7fffffff;
+        keys[j - prefixTokens] = ((long) ~bits << 32) | j;
+      }
+      Arrays.sort(keys);
+      int base = row * k;
+      for (int j = 0; j < prefixTokens; j++) {
+        kept[base + j] = j;
+      }
+      for (int j = prefixTokens; j < k; j++) {
+        kept[base + j] = keys[j - prefixTokens] & 0xffffffffL;
+      }
+      Arrays.sort(kept, base + prefixTokens, base + k);
+    }
+    return importance.getManager().create(kept, new Shape(b, k));
+  }
+
+  /** {@link #select} with tensor ops ({@code topK}, {@code sort}), where the scores live. */
+  NDArray selectWithTopK(NDArray importance) {
     long b = importance.getShape().get(0);
     long n = importance.getShape().get(1);
     NDArray scores = importance.stopGradient();
@@ -216,6 +261,64 @@ public class TokenSelector extends AbstractBlock {
     Shape in = shapes[0];
     conv1.initialize(manager, dataType, in);
     conv2.initialize(manager, dataType, new Shape(in.get(0), hidden, in.get(2), in.get(3)));
+  }
+
+  @Override
+  public String[] toOnnx(OnnxGraph g, String[] inputs) {
+    return new String[] {
+      g.op("LogSoftmax", new String[] {onnxPredictLogits(g, inputs[0])}, Attr.of("axis", -1L))
+    };
+  }
+
+  /**
+   * The ONNX counterpart of {@link #predictLogits}: {@code conv2(relu(conv1(A)))}.
+   *
+   * @param g the graph under construction
+   * @param attentionLogits name of the previous layer's logits {@code [B, h, N, N]}
+   * @return name of the predicted logits {@code [B, h, N, N]}
+   */
+  public String onnxPredictLogits(OnnxGraph g, String attentionLogits) {
+    return g.apply(conv2, g.op("Relu", g.apply(conv1, attentionLogits)));
+  }
+
+  /**
+   * The ONNX counterpart of {@link #importanceFromLogits} followed by {@link #select}: the indices
+   * of the kept tokens, ascending. The number kept is static ({@link #keptTokens}).
+   *
+   * @param g the graph under construction
+   * @param predictedLogits name of the output of {@link #onnxPredictLogits} {@code [B, h, N, N]}
+   * @param numTokens {@code N}
+   * @return name of the int64 indices {@code [B, keptTokens(N)]}
+   */
+  public String onnxSelect(OnnxGraph g, String predictedLogits, long numTokens) {
+    String probs = g.op("Softmax", new String[] {predictedLogits}, Attr.of("axis", -1L));
+    String scores = g.op("ReduceSum", new String[] {probs, g.ints(1, 2)}, Attr.of("keepdims", 0L));
+    if (prefixTokens > 0) {
+      // As in select: prefix tokens rank above every patch.
+      float[] bonus = new float[Math.toIntExact(numTokens)];
+      Arrays.fill(bonus, 0, prefixTokens, Float.POSITIVE_INFINITY);
+      scores = g.op("Add", scores, g.floats(bonus, numTokens));
+    }
+    String kept = g.ints(keptTokens(numTokens));
+    String top =
+        g.node(
+                "TopK",
+                new String[] {scores, kept},
+                2,
+                Attr.of("axis", 1L),
+                Attr.of("largest", 1L),
+                Attr.of("sorted", 1L))[1];
+    // Ascending order: the k smallest of the chosen indices, as float (exact below 2^24).
+    String asFloat = g.op("Cast", new String[] {top}, Attr.of("to", (long) FLOAT));
+    String ascending =
+        g.node(
+                "TopK",
+                new String[] {asFloat, kept},
+                2,
+                Attr.of("axis", 1L),
+                Attr.of("largest", 0L),
+                Attr.of("sorted", 1L))[0];
+    return g.op("Cast", new String[] {ascending}, Attr.of("to", (long) INT64));
   }
 
   /**

@@ -247,9 +247,12 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
       x = g.op("Concat", new String[] {cls, x}, OnnxGraph.Attr.of("axis", 1L));
     }
     x = g.op("Add", x, g.param(posEmbed));
+    // Layers form a chain, as in forwardFeatures: ToSA layers pass attention logits along.
+    String[] h = {x};
     for (VitBlock block : blocks) {
-      x = g.apply(block, x);
+      h = g.block(block, h);
     }
+    x = h[0];
     String pooled;
     if (fcNorm == null) {
       x = g.apply(norm, x);

@@ -129,9 +129,31 @@ public class VitBlock extends AbstractBlock implements OnnxExportable {
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
     String x = inputs[0];
-    String y = g.apply(ls1, g.apply(attn, g.apply(norm1, x)));
+    return new String[] {onnxAfterAttention(g, x, g.apply(attn, g.apply(norm1, x)))};
+  }
+
+  /**
+   * The ONNX counterpart of {@link #forwardWithAttentionLogits}.
+   *
+   * @param g the graph under construction
+   * @param x name of the tokens {@code [B, N, C]}
+   * @return names of the layer output {@code [B, N, C]} and of the attention logits {@code [B,
+   *     heads, N, N]}
+   * @throws IllegalStateException if the token mixer does not implement {@link AttentionWithLogits}
+   */
+  public String[] toOnnxWithAttentionLogits(OnnxGraph g, String x) {
+    if (!(attn instanceof AttentionWithLogits withLogits)) {
+      throw new IllegalStateException(
+          "attention " + attn.getClass().getSimpleName() + " does not expose attention logits");
+    }
+    String[] mixed = withLogits.toOnnxWithLogits(g, g.apply(norm1, x));
+    return new String[] {onnxAfterAttention(g, x, mixed[0]), mixed[1]};
+  }
+
+  private String onnxAfterAttention(OnnxGraph g, String x, String mixed) {
+    String y = g.apply(ls1, mixed);
     x = g.op("Add", x, g.apply(dropPath1, y));
     y = g.apply(ls2, g.apply(mlp, g.apply(norm2, x)));
-    return new String[] {g.op("Add", x, g.apply(dropPath2, y))};
+    return g.op("Add", x, g.apply(dropPath2, y));
   }
 }

@@ -63,6 +63,35 @@ class TokenSelectorTest {
   }
 
   @Test
+  void hostSelectionEqualsTopKSelection() {
+    // The CPU path ranks on the host; it must keep exactly what topK + sort keep.
+    try (NDManager manager = NDManager.newBaseManager()) {
+      for (int prefix : new int[] {0, 1, 2}) {
+        for (double keep : new double[] {0.1, 0.5, 0.7, 1.0}) {
+          TokenSelector selector = new TokenSelector(2, 2, 3, keep, prefix);
+          // Distinct values (a random permutation scaled), so that no tie decides the result.
+          NDArray importance = manager.randomUniform(0f, 1f, new Shape(5, 197)).argSort(1);
+          importance = importance.toType(DataType.FLOAT32, false).mul(0.37f).add(1f);
+          long[] host = selector.selectOnHost(importance).toLongArray();
+          long[] topK = selector.selectWithTopK(importance).toLongArray();
+          assertArrayEquals(topK, host, "prefix " + prefix + ", keep " + keep);
+          assertArrayEquals(host, selector.select(importance).toLongArray());
+        }
+      }
+    }
+  }
+
+  @Test
+  void tiesKeepTheLowerIndexAsOnnxTopK() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      // 1 class token + 6 patches, keep 0.5 -> class token + 3 patches; patches 2, 3, 5 tie.
+      TokenSelector selector = new TokenSelector(2, 2, 3, 0.5, 1);
+      NDArray importance = manager.create(new float[][] {{0f, 1f, 4f, 4f, 9f, 4f, 0.5f}});
+      assertArrayEquals(new long[] {0, 2, 3, 4}, selector.select(importance).toLongArray());
+    }
+  }
+
+  @Test
   void keptTokenCounts() {
     assertEquals(9, TokenSelector.keptTokens(17, 1, 0.5));
     assertEquals(17, TokenSelector.keptTokens(17, 1, 1.0));

@@ -22,8 +22,16 @@ import org.attnzoo.backbones.vit.VitConfig;
 
 /**
  * Forward latency of a dense ViT against ToSA at keep ratios 0.7 and 0.5 (alternate layers), in one
- * process, rounds interleaved so that load changes hit every model alike; wall-clock and process
- * CPU time per forward. Not a test. Writes {@code results/tosa-latency-<time>.csv}.
+ * process, rounds interleaved so that load changes hit every model alike; wall-clock, process CPU
+ * and calling-thread CPU time per forward. Not a test. Writes {@code
+ * results/tosa-latency-<time>.csv}.
+ *
+ * <p>Run with one PyTorch thread ({@code -Dai.djl.pytorch.num_threads=1}): the calling thread's CPU
+ * time is then all the work of a forward, measured to the microsecond and robust to a busy host
+ * (process CPU time ticks in 10 ms here). Also set {@code MALLOC_MMAP_THRESHOLD_=33554432
+ * MALLOC_TRIM_THRESHOLD_=1073741824}: with glibc's defaults the activations are fresh pages on
+ * every forward and page faults dominate small ops (the selector's convolutions measured 10x
+ * slower).
  *
  * <p>Arguments: {@code [embedDim depth heads batch rounds]}, default ViT-S/16 at 224 ({@code 384 12
  * 6}), batch 4, 7 rounds of 3 forwards each.
@@ -62,6 +70,7 @@ public final class TosaLatencyBenchmark {
       NDArray input = manager.randomNormal(dense.inputShape(batch));
       double[][] ms = new double[models.size()][rounds * 3];
       double[][] cpu = new double[models.size()][rounds * 3];
+      double[][] thread = new double[models.size()][rounds * 3];
       for (int warm = 0; warm < 2; warm++) {
         for (VisionTransformer m : models) {
           time(m, ps, input);
@@ -73,18 +82,22 @@ public final class TosaLatencyBenchmark {
             double[] t = time(models.get(i), ps, input);
             ms[i][r * 3 + j] = t[0];
             cpu[i][r * 3 + j] = t[1];
+            thread[i][r * 3 + j] = t[2];
           }
         }
       }
-      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmm"));
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       Path out = Path.of("results", "tosa-latency-" + stamp + ".csv");
       Files.createDirectories(out.getParent());
       double denseMedian = median(ms[0]);
       double denseCpu = median(cpu[0]);
+      double denseThread = median(thread[0]);
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
         String header =
             "model,embed_dim,depth,heads,batch,keep_ratio,median_ms,p25_ms,p75_ms,latency_vs_dense,"
-                + "median_cpu_ms,cpu_vs_dense,attention_macs,selector_macs,layer_macs,layer_macs_vs_dense";
+                + "median_cpu_ms,cpu_vs_dense,median_thread_cpu_ms,thread_cpu_vs_dense,"
+                + "paired_thread_cpu_vs_dense,attention_macs,"
+                + "selector_macs,layer_macs,layer_macs_vs_dense";
         w.println(header);
         System.out.println(header);
         for (int i = 0; i < models.size(); i++) {
@@ -93,7 +106,7 @@ public final class TosaLatencyBenchmark {
           String row =
               String.format(
                   java.util.Locale.ROOT,
-                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%d,%d,%d,%.3f",
+                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%.2f,%.3f,%.3f,%d,%d,%d,%.3f",
                   i == 0 ? "dense" : "tosa",
                   dim,
                   depth,
@@ -106,6 +119,9 @@ public final class TosaLatencyBenchmark {
                   median(s) / denseMedian,
                   median(cpu[i]),
                   median(cpu[i]) / denseCpu,
+                  median(thread[i]),
+                  median(thread[i]) / denseThread,
+                  pairedRatio(thread[i], thread[0], rounds),
                   TosaCost.attentionMacs(configs.get(i)),
                   TosaCost.selectorMacs(configs.get(i)),
                   TosaCost.layerMacs(configs.get(i)),
@@ -118,7 +134,7 @@ public final class TosaLatencyBenchmark {
     }
   }
 
-  /** Wall-clock and process CPU milliseconds of one forward (CPU time is robust to a busy host). */
+  /** Wall-clock, process CPU and calling-thread CPU milliseconds of one forward. */
   private static double[] time(VisionTransformer m, ParameterStore ps, NDArray input) {
     var os =
         (com.sun.management.OperatingSystemMXBean)
@@ -126,12 +142,32 @@ public final class TosaLatencyBenchmark {
     try (NDManager scope = input.getManager().newSubManager()) {
       NDArray x = input.duplicate();
       x.attach(scope);
+      var threads = java.lang.management.ManagementFactory.getThreadMXBean();
       long c0 = os.getProcessCpuTime();
+      long h0 = threads.getCurrentThreadCpuTime();
       long t0 = System.nanoTime();
       NDArray y = m.forward(ps, new NDList(x), false).singletonOrThrow();
       y.toFloatArray(); // waits for the result
-      return new double[] {(System.nanoTime() - t0) / 1e6, (os.getProcessCpuTime() - c0) / 1e6};
+      return new double[] {
+        (System.nanoTime() - t0) / 1e6,
+        (os.getProcessCpuTime() - c0) / 1e6,
+        (threads.getCurrentThreadCpuTime() - h0) / 1e6
+      };
     }
+  }
+
+  /**
+   * Median over rounds of (this model's median / the dense model's median in the same round): the
+   * models of one round ran back to back, so slow drifts of the host's load cancel.
+   */
+  private static double pairedRatio(double[] model, double[] dense, int rounds) {
+    double[] ratios = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      ratios[r] =
+          median(Arrays.copyOfRange(model, r * 3, r * 3 + 3))
+              / median(Arrays.copyOfRange(dense, r * 3, r * 3 + 3));
+    }
+    return median(ratios);
   }
 
   private static double median(double[] values) {

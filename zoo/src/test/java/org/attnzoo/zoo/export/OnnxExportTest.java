@@ -315,7 +315,8 @@ class OnnxExportTest {
     System.out.println("onnx variants without ONNX support yet: " + missing);
     assertTrue(
         exportable.contains("vit_micro_patch4_32") && exportable.contains("vit_base_patch16_224"));
-    // Swin and every kernel-linear attention export; their small variants were checked on ORT.
+    // Swin, every kernel-linear attention and ToSA export; their small variants were checked on
+    // ORT.
     for (String name :
         new String[] {
           "swin_micro_patch2_window4_32",
@@ -325,6 +326,8 @@ class OnnxExportTest {
           "vit_micro_patch4_32_hydra",
           "vit_micro_patch4_32_sima",
           "vit_tiny_patch16_224_hydra",
+          "vit_micro_patch4_32_tosa",
+          "vit_tiny_patch16_224_tosa",
           "edgenext_micro_64",
           "edgenext_xx_small",
           "edgenext_x_small",
