@@ -10,10 +10,11 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.attnzoo.backbones.conv2former.LayerNorm2d;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Convs;
+import org.attnzoo.nn.LayerNorm2d;
 
 /**
  * Convolutional modulation (Conv2Former, Hou et al., 2022), as the official {@code
@@ -45,7 +46,7 @@ public class ConvModulation extends AbstractBlock implements OnnxExportable {
           "ConvModulation kernelSize must be odd and positive, got " + kernelSize);
     }
     this.dim = dim;
-    norm = addChildBlock("norm", LayerNorm2d.of(dim));
+    norm = addChildBlock("norm", LayerNorm2d.withContiguousOutput(dim, 1e-6f));
     att0 = addChildBlock("att.0", conv(dim, 1, 1));
     att2 = addChildBlock("att.2", conv(dim, kernelSize, (int) dim));
     v = addChildBlock("v", conv(dim, 1, 1));
@@ -53,12 +54,7 @@ public class ConvModulation extends AbstractBlock implements OnnxExportable {
   }
 
   private static Conv2d conv(long channels, int kernel, int groups) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(kernel / 2, kernel / 2))
-        .optGroups(groups)
-        .setFilters((int) channels)
-        .build();
+    return Convs.samePadded(channels, kernel, groups).build();
   }
 
   private void check(Shape in) {

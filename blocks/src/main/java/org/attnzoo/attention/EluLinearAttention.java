@@ -3,15 +3,9 @@ package org.attnzoo.attention;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
-import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 
@@ -33,20 +27,10 @@ import org.attnzoo.nn.Checks;
  * phi(k) v^T} and {@code z = sum phi(k)}: autoregressive generation in {@code O(1)} per token
  * (paper Sec. 3.4, "transformers are RNNs").
  */
-public class EluLinearAttention extends AbstractBlock implements OnnxExportable {
+public class EluLinearAttention extends SeparateProjectionAttention {
 
   /** Added to the denominator, as fast-transformers' {@code LinearAttention(eps=1e-6)}. */
   public static final float EPS = 1e-6f;
-
-  private final long dim;
-  private final int numHeads;
-  private final long headDim;
-  private final boolean causal;
-  private final Linear queryProjection;
-  private final Linear keyProjection;
-  private final Linear valueProjection;
-  private final Linear outProjection;
-  private final Dropout projDrop;
 
   /**
    * Non-causal (bidirectional) linear attention, the form used in vision backbones.
@@ -63,26 +47,14 @@ public class EluLinearAttention extends AbstractBlock implements OnnxExportable 
    * @param causal whether token {@code i} only attends to tokens {@code j <= i}
    */
   public EluLinearAttention(AttentionSpec spec, boolean causal) {
-    this.dim = spec.dim();
-    this.numHeads = spec.numHeads();
-    this.headDim = spec.headDim();
-    this.causal = causal;
-    queryProjection = addChildBlock("query_projection", projection(dim, spec.qkvBias()));
-    keyProjection = addChildBlock("key_projection", projection(dim, spec.qkvBias()));
-    valueProjection = addChildBlock("value_projection", projection(dim, spec.qkvBias()));
-    outProjection = addChildBlock("out_projection", projection(dim, true));
-    projDrop = addChildBlock("proj_drop", Dropout.builder().optRate(spec.projDrop()).build());
-  }
-
-  private static Linear projection(long units, boolean bias) {
-    return Linear.builder().setUnits(units).optBias(bias).build();
-  }
-
-  /**
-   * @return whether this block computes the causal form
-   */
-  public boolean isCausal() {
-    return causal;
+    super(
+        "EluLinearAttention",
+        spec,
+        causal,
+        "query_projection",
+        "key_projection",
+        "value_projection",
+        "out_projection");
   }
 
   /**
@@ -96,32 +68,11 @@ public class EluLinearAttention extends AbstractBlock implements OnnxExportable 
     return Activation.elu(x, 1f).add(1f);
   }
 
-  private void check(Shape in) {
-    Checks.rank("EluLinearAttention", in, 3, "[B, N, C]");
-    Checks.size("EluLinearAttention", in, 2, dim, "channels");
-  }
-
-  private NDArray heads(Linear projection, ParameterStore ps, NDArray x, boolean training) {
-    long b = x.getShape().get(0);
-    long n = x.getShape().get(1);
-    NDArray y = projection.forward(ps, new NDList(x), training).singletonOrThrow();
-    return y.reshape(b, n, numHeads, headDim).transpose(0, 2, 1, 3);
-  }
-
   @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.singletonOrThrow();
-    check(x.getShape());
-    long b = x.getShape().get(0);
-    long n = x.getShape().get(1);
-    NDArray q = featureMap(heads(queryProjection, ps, x, training));
-    NDArray k = featureMap(heads(keyProjection, ps, x, training));
-    NDArray v = heads(valueProjection, ps, x, training);
-    NDArray out = causal ? causalAttend(q, k, v) : attend(q, k, v);
-    out = out.transpose(0, 2, 1, 3).reshape(b, n, dim);
-    out = outProjection.forward(ps, new NDList(out), training).singletonOrThrow();
-    return projDrop.forward(ps, new NDList(out), training);
+  NDArray attendHeads(NDArray q, NDArray k, NDArray v) {
+    return causal
+        ? causalAttend(featureMap(q), featureMap(k), v)
+        : attend(featureMap(q), featureMap(k), v);
   }
 
   /**
@@ -200,67 +151,32 @@ public class EluLinearAttention extends AbstractBlock implements OnnxExportable 
     long b = token.getShape().get(0);
     NDArray x = token.reshape(b, 1, dim);
     // [B, h, 1, d] per token
-    NDArray q = featureMap(heads(queryProjection, ps, x, false));
-    NDArray k = featureMap(heads(keyProjection, ps, x, false));
-    NDArray v = heads(valueProjection, ps, x, false);
+    NDArray q = featureMap(heads(query, ps, x, false));
+    NDArray k = featureMap(heads(key, ps, x, false));
+    NDArray v = heads(value, ps, x, false);
     NDArray s = state.s().add(k.transpose(0, 1, 3, 2).matMul(v));
     NDArray z = state.z().add(k.squeeze(2));
     NDArray numerator = q.matMul(s); // [B, h, 1, d]
     NDArray denominator = q.matMul(z.expandDims(-1)).add(EPS); // [B, h, 1, 1]
     NDArray out = numerator.div(denominator).reshape(b, 1, dim);
-    out = outProjection.forward(ps, new NDList(out), false).singletonOrThrow();
+    out = output.forward(ps, new NDList(out), false).singletonOrThrow();
     return new Step(out.reshape(b, dim), new State(s, z));
   }
 
-  /**
-   * The non-causal form as ONNX: {@code Elu + 1} feature maps and the key-value product first, as
-   * {@link #attend}. The causal form (prefix sums over rank-5 outer products) is not exported.
-   *
-   * @throws UnsupportedOperationException for the causal form
-   */
+  /** The non-causal form: {@code Elu + 1} feature maps and the key-value product first. */
   @Override
-  public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    if (causal) {
-      throw new UnsupportedOperationException(
-          "ONNX export: causal EluLinearAttention (prefix sums over tokens) is not supported;"
-              + " only the non-causal form used by the vision backbones exports");
-    }
-    String q = onnxFeatureMap(g, onnxHeads(g, queryProjection, inputs[0]));
-    String k = onnxFeatureMap(g, onnxHeads(g, keyProjection, inputs[0]));
-    String v = onnxHeads(g, valueProjection, inputs[0]);
+  String onnxAttendHeads(OnnxGraph g, String q, String k, String v) {
+    q = onnxFeatureMap(g, q);
+    k = onnxFeatureMap(g, k);
     String kT = g.op("Transpose", new String[] {k}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
     String kv = g.op("MatMul", kT, v);
     String kSum = g.op("ReduceSum", new String[] {k, g.ints(2)}, OnnxGraph.Attr.of("keepdims", 1L));
     kSum = g.op("Transpose", new String[] {kSum}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
     String denominator = g.op("Add", g.op("MatMul", q, kSum), g.scalar(EPS));
-    String out = g.op("Div", g.op("MatMul", q, kv), denominator);
-    out = g.op("Transpose", new String[] {out}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
-    out = g.op("Reshape", out, g.ints(0, 0, dim));
-    return new String[] {g.apply(projDrop, g.apply(outProjection, out))};
-  }
-
-  private String onnxHeads(OnnxGraph g, Linear projection, String x) {
-    String y = g.op("Reshape", g.apply(projection, x), g.ints(0, 0, numHeads, headDim));
-    return g.op("Transpose", new String[] {y}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
+    return g.op("Div", g.op("MatMul", q, kv), denominator);
   }
 
   private static String onnxFeatureMap(OnnxGraph g, String x) {
     return g.op("Add", g.op("Elu", new String[] {x}, OnnxGraph.Attr.of("alpha", 1f)), g.scalar(1f));
-  }
-
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    check(inputShapes[0]);
-    return new Shape[] {inputShapes[0]};
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    check(shapes[0]);
-    for (Linear projection :
-        new Linear[] {queryProjection, keyProjection, valueProjection, outProjection}) {
-      projection.initialize(manager, dataType, shapes[0]);
-    }
-    projDrop.initialize(manager, dataType, shapes[0]);
   }
 }

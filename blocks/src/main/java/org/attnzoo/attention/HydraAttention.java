@@ -87,9 +87,7 @@ public class HydraAttention extends AbstractBlock implements OnnxExportable {
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
     String fused = g.apply(qkv, inputs[0]);
-    String[] parts =
-        g.node(
-            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
+    String[] parts = FusedQkv.onnxSplit(g, fused, dim);
     String q = onnxL2Normalize(g, parts[0]);
     String k = onnxL2Normalize(g, parts[1]);
     String global =

@@ -20,6 +20,7 @@ import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Convs;
 import org.attnzoo.nn.NamedSequential;
 
 /**
@@ -108,13 +109,7 @@ public class LiteMultiScaleAttention extends AbstractBlock implements OnnxExport
   }
 
   private static Conv2d conv(long channels, int kernel, int groups) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(kernel / 2, kernel / 2))
-        .optGroups(groups)
-        .setFilters((int) channels)
-        .optBias(false)
-        .build();
+    return Convs.samePadded(channels, kernel, groups).optBias(false).build();
   }
 
   private void check(Shape in) {

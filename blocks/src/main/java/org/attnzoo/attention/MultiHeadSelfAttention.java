@@ -112,15 +112,7 @@ public class MultiHeadSelfAttention extends AbstractBlock
   @Override
   public String[] toOnnxWithLogits(OnnxGraph g, String x) {
     String fused = g.apply(qkv, x);
-    // Split the channels into q | k | v first so that no tensor exceeds rank 4.
-    String[] parts =
-        g.node(
-            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
-    String[] heads = new String[3];
-    for (int i = 0; i < 3; i++) {
-      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
-      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
-    }
+    String[] heads = FusedQkv.onnxHeads(g, fused, dim, numHeads, 0, 2, 1, 3);
     String q = g.op("Mul", heads[0], g.scalar(scale));
     String kT = g.op("Transpose", new String[] {heads[1]}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));
     String logits = g.op("MatMul", q, kT);

@@ -123,15 +123,7 @@ public class SimAAttention extends AbstractBlock implements OnnxExportable {
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
     long n = getInputShapes()[0].get(1);
     String fused = g.apply(qkv, inputs[0]);
-    // Split the channels into q | k | v first so that no tensor exceeds rank 4.
-    String[] parts =
-        g.node(
-            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
-    String[] heads = new String[3];
-    for (int i = 0; i < 3; i++) {
-      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
-      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 1, 3));
-    }
+    String[] heads = FusedQkv.onnxHeads(g, fused, dim, numHeads, 0, 2, 1, 3);
     String q = onnxL1NormalizeTokens(g, heads[0]);
     String k = onnxL1NormalizeTokens(g, heads[1]);
     String kT = g.op("Transpose", new String[] {k}, OnnxGraph.Attr.ints("perm", 0, 1, 3, 2));

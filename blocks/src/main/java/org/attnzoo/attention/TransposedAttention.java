@@ -105,16 +105,8 @@ public class TransposedAttention extends AbstractBlock implements OnnxExportable
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
     String fused = g.apply(qkv, inputs[0]);
-    // Split q | k | v before forming heads so that no tensor exceeds rank 4.
-    String[] parts =
-        g.node(
-            "Split", new String[] {fused, g.ints(dim, dim, dim)}, 3, OnnxGraph.Attr.of("axis", 2L));
-    String[] heads = new String[3];
-    for (int i = 0; i < 3; i++) {
-      String r = g.op("Reshape", parts[i], g.ints(0, 0, numHeads, headDim));
-      // [B, N, h, d] -> [B, h, d, N]: channels become the attended axis.
-      heads[i] = g.op("Transpose", new String[] {r}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
-    }
+    // [B, N, h, d] -> [B, h, d, N]: channels become the attended axis.
+    String[] heads = FusedQkv.onnxHeads(g, fused, dim, numHeads, 0, 2, 3, 1);
     String q = g.l2Normalize(heads[0], -1, (float) NORMALIZE_EPS);
     String kT =
         g.op(

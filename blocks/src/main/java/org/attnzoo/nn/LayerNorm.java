@@ -3,12 +3,8 @@ package org.attnzoo.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
-import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 
 /**
@@ -18,36 +14,10 @@ import org.attnzoo.export.OnnxGraph;
  * vision transformers normalise each token over its channels with eps 1e-6 (timm). The parameters
  * are named {@code weight} and {@code bias} as in PyTorch so that checkpoint keys map one to one.
  */
-public class LayerNorm extends AbstractBlock implements OnnxExportable {
-
-  private static final byte VERSION = 1;
-
-  private final long dim;
-  private final float eps;
-  private final Parameter weight;
-  private final Parameter bias;
+public class LayerNorm extends AbstractLayerNorm {
 
   LayerNorm(long dim, float eps) {
-    super(VERSION);
-    Checks.positive("LayerNorm dim", dim);
-    this.dim = dim;
-    this.eps = eps;
-    weight =
-        addParameter(
-            Parameter.builder()
-                .setName("weight")
-                .setType(Parameter.Type.GAMMA)
-                .optShape(new Shape(dim))
-                .optInitializer(Initializer.ONES)
-                .build());
-    bias =
-        addParameter(
-            Parameter.builder()
-                .setName("bias")
-                .setType(Parameter.Type.BETA)
-                .optShape(new Shape(dim))
-                .optInitializer(Initializer.ZEROS)
-                .build());
+    super("LayerNorm dim", dim, eps);
   }
 
   /**
@@ -75,36 +45,18 @@ public class LayerNorm extends AbstractBlock implements OnnxExportable {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
-    Checks.size("LayerNorm", x.getShape(), -1, dim, "channels");
-    return ai.djl.nn.norm.LayerNorm.layerNorm(
-        x,
-        new Shape(dim),
-        ps.getValue(weight, x.getDevice(), training),
-        ps.getValue(bias, x.getDevice(), training),
-        eps);
+    Checks.size("LayerNorm", x.getShape(), -1, channels, "channels");
+    return new NDList(normalizeLastAxis(ps, x, training));
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Checks.size("LayerNorm", inputShapes[0], -1, dim, "channels");
+    Checks.size("LayerNorm", inputShapes[0], -1, channels, "channels");
     return new Shape[] {inputShapes[0]};
-  }
-
-  /**
-   * @return the eps added to the variance
-   */
-  public float getEps() {
-    return eps;
   }
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    return new String[] {
-      g.op(
-          "LayerNormalization",
-          new String[] {inputs[0], g.param(weight), g.param(bias)},
-          OnnxGraph.Attr.of("axis", -1L),
-          OnnxGraph.Attr.of("epsilon", eps))
-    };
+    return new String[] {onnxNormalizeLastAxis(g, inputs[0])};
   }
 }

@@ -13,11 +13,13 @@ import org.attnzoo.export.OnnxGraph;
 
 /**
  * Per-channel learnable scale of a residual branch (CaiT, Touvron et al., 2021): {@code x * gamma}
- * over the last axis, with {@code gamma} initialised to a small constant.
+ * over the last axis, with {@code gamma} initialised to a small constant; or, with {@link
+ * #channelsFirst}, over axis 1 of a {@code [B, C, H, W]} map.
  */
 public class LayerScale extends AbstractBlock implements OnnxExportable {
 
   private final long dim;
+  private final boolean channelsFirst;
   private final Parameter gamma;
 
   /**
@@ -25,30 +27,57 @@ public class LayerScale extends AbstractBlock implements OnnxExportable {
    * @param initValue the initial value of every entry of gamma
    */
   public LayerScale(long dim, float initValue) {
-    Checks.positive("LayerScale dim", dim);
+    this(dim, initValue, false);
+  }
+
+  private LayerScale(long dim, float initValue, boolean channelsFirst) {
+    Checks.positive(channelsFirst ? "LayerScale2d dim" : "LayerScale dim", dim);
     this.dim = dim;
+    this.channelsFirst = channelsFirst;
     // Typed OTHER so that a model-wide initializer does not overwrite the constant.
     gamma =
         addParameter(
             Parameter.builder()
                 .setName("gamma")
                 .setType(Parameter.Type.OTHER)
-                .optShape(new Shape(dim))
+                .optShape(channelsFirst ? new Shape(dim, 1, 1) : new Shape(dim))
                 .optInitializer(new ConstantInitializer(initValue))
                 .build());
+  }
+
+  /**
+   * The scale of a channels-first residual branch, as timm's SwiftFormer {@code LayerScale2d}:
+   * {@code gamma} has timm's shape {@code [C, 1, 1]}, so checkpoints load unchanged, and broadcasts
+   * over H and W.
+   *
+   * @param dim channels C (axis 1)
+   * @param initValue the initial value of every entry of gamma
+   * @return the block
+   */
+  public static LayerScale channelsFirst(long dim, float initValue) {
+    return new LayerScale(dim, initValue, true);
+  }
+
+  private void check(Shape in) {
+    if (channelsFirst) {
+      Checks.rank("LayerScale2d", in, 4, "[B, C, H, W]");
+      Checks.size("LayerScale2d", in, 1, dim, "channels");
+    } else {
+      Checks.size("LayerScale", in, -1, dim, "channels");
+    }
   }
 
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
-    Checks.size("LayerScale", x.getShape(), -1, dim, "channels");
+    check(x.getShape());
     return new NDList(x.mul(ps.getValue(gamma, x.getDevice(), training)));
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Checks.size("LayerScale", inputShapes[0], -1, dim, "channels");
+    check(inputShapes[0]);
     return inputShapes;
   }
 

@@ -37,37 +37,21 @@ public class NamedSequential extends AbstractBlock implements OnnxExportable {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDList x = inputs;
-    for (Block child : getChildren().values()) {
-      x = child.forward(ps, x, training);
-    }
-    return x;
+    return Sequences.forward(ps, inputs, training, getChildren().values());
   }
 
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
-    Shape[] shapes = inputShapes;
-    for (Block child : getChildren().values()) {
-      shapes = child.getOutputShapes(shapes);
-    }
-    return shapes;
+    return Sequences.outputShapes(inputShapes, getChildren().values());
   }
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    Shape[] current = shapes;
-    for (Block child : getChildren().values()) {
-      child.initialize(manager, dataType, current);
-      current = child.getOutputShapes(current);
-    }
+    Sequences.initialize(manager, dataType, shapes, getChildren().values());
   }
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String[] x = inputs;
-    for (Block child : getChildren().values()) {
-      x = g.block(child, x);
-    }
-    return x;
+    return Sequences.toOnnx(g, inputs, getChildren().values());
   }
 }

@@ -16,12 +16,21 @@ class LayerNorm2dTest {
   @Test
   void satisfiesBlockContract() {
     BlockContract.verify(() -> new LayerNorm2d(6, 1e-6f), new Shape(2, 6, 3, 5));
+    BlockContract.verify(() -> LayerNorm2d.withContiguousOutput(6, 1e-6f), new Shape(2, 6, 3, 5));
   }
 
   @Test
   void normalisesEachPixelOverChannels() {
+    check(new LayerNorm2d(6, 1e-6f));
+  }
+
+  @Test
+  void contiguousFormNormalisesEachPixelOverChannels() {
+    check(LayerNorm2d.withContiguousOutput(6, 1e-6f));
+  }
+
+  private static void check(LayerNorm2d block) {
     try (NDManager manager = NDManager.newBaseManager()) {
-      var block = new LayerNorm2d(6, 1e-6f);
       block.initialize(manager, DataType.FLOAT32, new Shape(2, 6, 3, 5));
       NDArray x = manager.randomNormal(new Shape(2, 6, 3, 5)).mul(3).add(1);
       NDArray y = block.forward(new ParameterStore(manager, false), new NDList(x), false).head();

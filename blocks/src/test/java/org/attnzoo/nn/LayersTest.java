@@ -52,6 +52,24 @@ class LayersTest {
   }
 
   @Test
+  void channelsFirstLayerScaleScalesAxisOneWithTimmsGammaShape() {
+    BlockContract.verify(() -> LayerScale.channelsFirst(6, 0.1f), new Shape(2, 6, 3, 4));
+    try (NDManager m = NDManager.newBaseManager()) {
+      LayerScale ls = LayerScale.channelsFirst(2, 0.5f);
+      ls.initialize(m, DataType.FLOAT32, new Shape(1, 2, 1, 2));
+      // timm's LayerScale2d keeps gamma as [C, 1, 1].
+      NDArray gamma = ParameterPaths.of(ls).get("gamma").getArray();
+      assertEquals(new Shape(2, 1, 1), gamma.getShape());
+      gamma.set(new float[] {2f, -1f});
+      NDArray x = m.create(new float[] {1, 2, 3, 4}, new Shape(1, 2, 1, 2));
+      NDArray y = ls.forward(new ParameterStore(m, false), new NDList(x), false).head();
+      assertTrue(y.allClose(m.create(new float[] {2, 4, -3, -4}, new Shape(1, 2, 1, 2))));
+      BlockContract.rejects(m, ls, new Shape(1, 3, 1, 2), "channels");
+      BlockContract.rejects(m, ls, new Shape(1, 2, 2), "rank-4");
+    }
+  }
+
+  @Test
   void batchNormUsesBatchStatisticsInTrainingAndRunningOnesOtherwise() {
     BlockContract.verify(() -> BatchNorm.of(4), new Shape(3, 4, 5, 5));
     try (NDManager m = NDManager.newBaseManager()) {

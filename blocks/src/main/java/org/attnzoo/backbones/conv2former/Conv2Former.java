@@ -18,6 +18,8 @@ import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.ElementwiseActivation;
+import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
 
 /**
@@ -56,10 +58,10 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
             "downsample_layers.0",
             new NamedSequential()
                 .add("0", conv(stemWidth, 3, 2, 1, false))
-                .add("1", new Gelu())
+                .add("1", ElementwiseActivation.gelu())
                 .add("2", BatchNorm.of(stemWidth))
                 .add("3", conv(stemWidth, 3, 1, 1, false))
-                .add("4", new Gelu())
+                .add("4", ElementwiseActivation.gelu())
                 .add("5", BatchNorm.of(stemWidth))
                 .add("6", conv(dims.get(0), 2, 2, 0, false))));
     for (int i = 1; i < 4; i++) {
@@ -67,7 +69,7 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
           addChildBlock(
               "downsample_layers." + i,
               new NamedSequential()
-                  .add("0", LayerNorm2d.of(dims.get(i - 1)))
+                  .add("0", LayerNorm2d.withContiguousOutput(dims.get(i - 1), 1e-6f))
                   .add("1", conv(dims.get(i), 2, 2, 0, true))));
     }
     downsampleLayers = Collections.unmodifiableList(down);
@@ -93,8 +95,8 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
             "head",
             new NamedSequential()
                 .add("0", conv(config.headWidth(), 1, 1, 0, true))
-                .add("1", new Gelu())
-                .add("2", LayerNorm2d.of(config.headWidth())));
+                .add("1", ElementwiseActivation.gelu())
+                .add("2", LayerNorm2d.withContiguousOutput(config.headWidth(), 1e-6f)));
     pred =
         config.numClasses() > 0
             ? addChildBlock("pred", Linear.builder().setUnits(config.numClasses()).build())

@@ -13,6 +13,8 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Convs;
+import org.attnzoo.nn.LayerNorm2d;
 
 /**
  * The feed-forward half of a Conv2Former block, as the official code's {@code MLP} (which differs
@@ -37,19 +39,14 @@ public class Conv2FormerMlp extends AbstractBlock implements OnnxExportable {
     Checks.positive("Conv2FormerMlp mlpRatio", mlpRatio);
     this.dim = dim;
     long hidden = dim * mlpRatio;
-    norm = addChildBlock("norm", LayerNorm2d.of(dim));
+    norm = addChildBlock("norm", LayerNorm2d.withContiguousOutput(dim, 1e-6f));
     fc1 = addChildBlock("fc1", conv(hidden, 1, 1));
     pos = addChildBlock("pos", conv(hidden, 3, (int) hidden));
     fc2 = addChildBlock("fc2", conv(dim, 1, 1));
   }
 
   private static Conv2d conv(long out, int kernel, int groups) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .optPadding(new Shape(kernel / 2, kernel / 2))
-        .optGroups(groups)
-        .setFilters((int) out)
-        .build();
+    return Convs.samePadded(out, kernel, groups).build();
   }
 
   private void check(Shape in) {

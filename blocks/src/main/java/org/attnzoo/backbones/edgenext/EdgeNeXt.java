@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -19,6 +20,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.Sequences;
 
 /**
  * EdgeNeXt (Maaz et al., 2022), as timm's {@code EdgeNeXt}: a 4x4 stride-4 patch stem with
@@ -37,6 +39,9 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
   private final NamedSequential stem;
   private final List<EdgeNeXtStage> stages;
   private final PoolNormHead head;
+
+  /** The children that turn the image into the feature map, in order. */
+  private final List<Block> trunk;
 
   /**
    * @param config the architecture
@@ -71,6 +76,7 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
       in = dims.get(i);
     }
     stages = Collections.unmodifiableList(list);
+    trunk = Sequences.chain(stem, stages);
     head =
         addChildBlock(
             "head", new PoolNormHead(dims.get(dims.size() - 1), config.numClasses(), NORM_EPS, 0f));
@@ -99,11 +105,7 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
-    NDList x = stem.forward(ps, new NDList(image), training);
-    for (EdgeNeXtStage stage : stages) {
-      x = stage.forward(ps, x, training);
-    }
-    return x.singletonOrThrow();
+    return Sequences.forward(ps, new NDList(image), training, trunk).singletonOrThrow();
   }
 
   @Override
@@ -113,30 +115,16 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
     return head.forward(ps, new NDList(features), training);
   }
 
-  private Shape[] featureShapes(Shape[] inputShapes) {
-    Shape[] s = stem.getOutputShapes(inputShapes);
-    for (EdgeNeXtStage stage : stages) {
-      s = stage.getOutputShapes(s);
-    }
-    return s;
-  }
-
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
-    return head.getOutputShapes(featureShapes(inputShapes));
+    return head.getOutputShapes(Sequences.outputShapes(inputShapes, trunk));
   }
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    stem.initialize(manager, dataType, shapes);
-    Shape[] s = stem.getOutputShapes(shapes);
-    for (EdgeNeXtStage stage : stages) {
-      stage.initialize(manager, dataType, s);
-      s = stage.getOutputShapes(s);
-    }
-    head.initialize(manager, dataType, s);
+    head.initialize(manager, dataType, Sequences.initialize(manager, dataType, shapes, trunk));
   }
 
   /**
@@ -155,10 +143,6 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(stem, inputs[0]);
-    for (EdgeNeXtStage stage : stages) {
-      x = g.apply(stage, x);
-    }
-    return new String[] {g.apply(head, x)};
+    return new String[] {g.apply(head, Sequences.toOnnx(g, inputs, trunk)[0])};
   }
 }

@@ -19,6 +19,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.Sequences;
 
 /**
  * One EdgeNeXt stage, timm's {@code EdgeNeXtStage}: an optional downsampling {@code downsample}
@@ -33,6 +34,9 @@ public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
   private final long outChannels;
   private final NamedSequential downsample;
   private final List<Block> blocks;
+
+  /** The optional downsampling, then the blocks. */
+  private final List<Block> chain;
 
   /**
    * @param config the backbone
@@ -99,6 +103,7 @@ public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
       list.add(addChildBlock("blocks." + i, block));
     }
     blocks = Collections.unmodifiableList(list);
+    chain = Sequences.chain(this.downsample, blocks);
   }
 
   private void check(Shape in) {
@@ -110,11 +115,7 @@ public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     check(inputs.singletonOrThrow().getShape());
-    NDList x = downsample == null ? inputs : downsample.forward(ps, inputs, training);
-    for (Block block : blocks) {
-      x = block.forward(ps, x, training);
-    }
-    return x;
+    return Sequences.forward(ps, inputs, training, chain);
   }
 
   @Override
@@ -127,13 +128,7 @@ public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    if (downsample != null) {
-      downsample.initialize(manager, dataType, shapes);
-    }
-    Shape out = getOutputShapes(shapes)[0];
-    for (Block block : blocks) {
-      block.initialize(manager, dataType, out);
-    }
+    Sequences.initialize(manager, dataType, shapes, chain);
   }
 
   /**
@@ -145,10 +140,6 @@ public class EdgeNeXtStage extends AbstractBlock implements OnnxExportable {
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(downsample, inputs[0]);
-    for (Block block : blocks) {
-      x = g.apply(block, x);
-    }
-    return new String[] {x};
+    return Sequences.toOnnx(g, inputs, chain);
   }
 }

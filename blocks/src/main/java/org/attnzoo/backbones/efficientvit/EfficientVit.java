@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Sequences;
 
 /**
  * EfficientViT (MIT; Cai et al., "EfficientViT: Multi-Scale Linear Attention for High-Resolution
@@ -33,6 +35,9 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
   private final Stem stem;
   private final List<EfficientVitStage> stages;
   private final ClassifierHead head;
+
+  /** The children that turn the image into the feature map, in order. */
+  private final List<Block> trunk;
 
   /**
    * @param config the architecture
@@ -59,6 +64,7 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
                   Act.HARDSWISH)));
     }
     stages = Collections.unmodifiableList(list);
+    trunk = Sequences.chain(stem, stages);
     head =
         addChildBlock(
             "head",
@@ -84,11 +90,7 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
-    NDList x = stem.forward(ps, new NDList(image), training);
-    for (EfficientVitStage stage : stages) {
-      x = stage.forward(ps, x, training);
-    }
-    return x.singletonOrThrow();
+    return Sequences.forward(ps, new NDList(image), training, trunk).singletonOrThrow();
   }
 
   @Override
@@ -98,30 +100,16 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
     return head.forward(ps, new NDList(features), training);
   }
 
-  private Shape[] featureShapes(Shape[] in) {
-    Shape[] s = stem.getOutputShapes(in);
-    for (EfficientVitStage stage : stages) {
-      s = stage.getOutputShapes(s);
-    }
-    return s;
-  }
-
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
-    return head.getOutputShapes(featureShapes(inputShapes));
+    return head.getOutputShapes(Sequences.outputShapes(inputShapes, trunk));
   }
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    stem.initialize(manager, dataType, shapes);
-    Shape[] s = stem.getOutputShapes(shapes);
-    for (EfficientVitStage stage : stages) {
-      stage.initialize(manager, dataType, s);
-      s = stage.getOutputShapes(s);
-    }
-    head.initialize(manager, dataType, s);
+    head.initialize(manager, dataType, Sequences.initialize(manager, dataType, shapes, trunk));
   }
 
   /**
@@ -133,10 +121,6 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(stem, inputs[0]);
-    for (EfficientVitStage stage : stages) {
-      x = g.apply(stage, x);
-    }
-    return new String[] {g.apply(head, x)};
+    return new String[] {g.apply(head, Sequences.toOnnx(g, inputs, trunk)[0])};
   }
 }

@@ -16,6 +16,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.DropPath;
+import org.attnzoo.nn.LayerScale;
 
 /**
  * SwiftFormer's convolution encoder, timm's {@code ConvEncoder}: depth-wise 3x3 {@code dwconv},
@@ -31,7 +32,7 @@ public class ConvEncoder extends AbstractBlock implements OnnxExportable {
   private final BatchNorm norm;
   private final Conv2d pwconv1;
   private final Conv2d pwconv2;
-  private final LayerScale2d layerScale;
+  private final LayerScale layerScale;
   private final DropPath dropPath;
 
   /**
@@ -63,7 +64,8 @@ public class ConvEncoder extends AbstractBlock implements OnnxExportable {
     norm = addChildBlock("norm", BatchNorm.of(dim));
     pwconv1 = addChildBlock("pwconv1", pointwise(hiddenDim));
     pwconv2 = addChildBlock("pwconv2", pointwise(dim));
-    layerScale = useLayerScale ? addChildBlock("layer_scale", new LayerScale2d(dim, 1f)) : null;
+    layerScale =
+        useLayerScale ? addChildBlock("layer_scale", LayerScale.channelsFirst(dim, 1f)) : null;
     this.dropPath = addChildBlock("drop_path", new DropPath(dropPath));
   }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
@@ -22,6 +23,7 @@ import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ElementwiseActivation;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.Sequences;
 
 /**
  * SwiftFormer (Shaker et al., ICCV 2023), as timm's {@code SwiftFormer}: a stem of two stride-2 3x3
@@ -39,6 +41,10 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
   private final NamedSequential stem;
   private final List<SwiftFormerStage> stages;
   private final BatchNorm norm;
+
+  /** The children that turn the image into the feature map, in order. */
+  private final List<Block> trunk;
+
   private final Dropout headDrop;
   private final Linear head;
   private final Linear headDist;
@@ -76,6 +82,11 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
     }
     stages = Collections.unmodifiableList(list);
     norm = addChildBlock("norm", BatchNorm.of(in));
+    List<Block> chain = new ArrayList<>();
+    chain.add(stem);
+    chain.addAll(stages);
+    chain.add(norm);
+    trunk = Collections.unmodifiableList(chain);
     headDrop = addChildBlock("head_drop", Dropout.builder().optRate(config.dropRate()).build());
     boolean classify = config.numClasses() > 0;
     head = classify ? addChildBlock("head", linear()) : null;
@@ -110,11 +121,7 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
    */
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
-    NDList x = stem.forward(ps, new NDList(image), training);
-    for (SwiftFormerStage stage : stages) {
-      x = stage.forward(ps, x, training);
-    }
-    return norm.forward(ps, x, training).singletonOrThrow();
+    return Sequences.forward(ps, new NDList(image), training, trunk).singletonOrThrow();
   }
 
   @Override
@@ -133,18 +140,10 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
     return new NDList(logits.add(dist).div(2));
   }
 
-  private Shape[] featureShapes(Shape[] inputShapes) {
-    Shape[] s = stem.getOutputShapes(inputShapes);
-    for (SwiftFormerStage stage : stages) {
-      s = stage.getOutputShapes(s);
-    }
-    return s;
-  }
-
   @Override
   public Shape[] getOutputShapes(Shape[] inputShapes) {
     check(inputShapes[0]);
-    Shape features = featureShapes(inputShapes)[0];
+    Shape features = Sequences.outputShapes(inputShapes, trunk)[0];
     long out = head == null ? features.get(1) : config.numClasses();
     return new Shape[] {new Shape(features.get(0), out)};
   }
@@ -152,13 +151,7 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    stem.initialize(manager, dataType, shapes);
-    Shape[] s = stem.getOutputShapes(shapes);
-    for (SwiftFormerStage stage : stages) {
-      stage.initialize(manager, dataType, s);
-      s = stage.getOutputShapes(s);
-    }
-    norm.initialize(manager, dataType, s);
+    Shape[] s = Sequences.initialize(manager, dataType, shapes, trunk);
     Shape pooled = new Shape(s[0].get(0), s[0].get(1));
     headDrop.initialize(manager, dataType, pooled);
     if (head != null) {
@@ -183,11 +176,7 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(stem, inputs[0]);
-    for (SwiftFormerStage stage : stages) {
-      x = g.apply(stage, x);
-    }
-    x = g.apply(norm, x);
+    String x = Sequences.toOnnx(g, inputs, trunk)[0];
     String pooled =
         g.op(
             "ReduceMean",

@@ -14,6 +14,7 @@ import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.DropPath;
+import org.attnzoo.nn.LayerScale;
 
 /**
  * The SwiftFormer encoder, timm's SwiftFormer {@code Block}: a local representation {@code
@@ -29,8 +30,8 @@ public class SwiftFormerEncoder extends AbstractBlock implements OnnxExportable 
   private final Block attn;
   private final ConvMlp linear;
   private final DropPath dropPath;
-  private final LayerScale2d layerScale1;
-  private final LayerScale2d layerScale2;
+  private final LayerScale layerScale1;
+  private final LayerScale layerScale2;
 
   /**
    * @param spec the attention slot: width C and bias
@@ -56,9 +57,13 @@ public class SwiftFormerEncoder extends AbstractBlock implements OnnxExportable 
     linear = addChildBlock("linear", new ConvMlp(dim, (long) (dim * mlpRatio), dropRate));
     this.dropPath = addChildBlock("drop_path", new DropPath(dropPath));
     layerScale1 =
-        scaled ? addChildBlock("layer_scale_1", new LayerScale2d(dim, layerScaleInit)) : null;
+        scaled
+            ? addChildBlock("layer_scale_1", LayerScale.channelsFirst(dim, layerScaleInit))
+            : null;
     layerScale2 =
-        scaled ? addChildBlock("layer_scale_2", new LayerScale2d(dim, layerScaleInit)) : null;
+        scaled
+            ? addChildBlock("layer_scale_2", LayerScale.channelsFirst(dim, layerScaleInit))
+            : null;
   }
 
   private static NDArray apply(Block b, ParameterStore ps, NDArray x, boolean training) {

@@ -18,6 +18,7 @@ import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.Sequences;
 
 /**
  * One SwiftFormer stage, timm's SwiftFormer {@code Stage}: an optional embedding {@code downsample}
@@ -29,6 +30,9 @@ public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
   private final long inChannels;
   private final NamedSequential downsample;
   private final List<Block> blocks;
+
+  /** The optional downsampling, then the blocks. */
+  private final List<Block> chain;
 
   /**
    * @param config the backbone
@@ -77,6 +81,7 @@ public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
       list.add(addChildBlock("blocks." + i, block));
     }
     blocks = Collections.unmodifiableList(list);
+    chain = Sequences.chain(this.downsample, blocks);
   }
 
   private void check(Shape in) {
@@ -87,11 +92,7 @@ public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     check(inputs.singletonOrThrow().getShape());
-    NDList x = downsample == null ? inputs : downsample.forward(ps, inputs, training);
-    for (Block block : blocks) {
-      x = block.forward(ps, x, training);
-    }
-    return x;
+    return Sequences.forward(ps, inputs, training, chain);
   }
 
   @Override
@@ -103,13 +104,7 @@ public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    if (downsample != null) {
-      downsample.initialize(manager, dataType, shapes);
-    }
-    Shape out = getOutputShapes(shapes)[0];
-    for (Block block : blocks) {
-      block.initialize(manager, dataType, out);
-    }
+    Sequences.initialize(manager, dataType, shapes, chain);
   }
 
   /**
@@ -121,10 +116,6 @@ public class SwiftFormerStage extends AbstractBlock implements OnnxExportable {
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(downsample, inputs[0]);
-    for (Block block : blocks) {
-      x = g.apply(block, x);
-    }
-    return new String[] {x};
+    return Sequences.toOnnx(g, inputs, chain);
   }
 }

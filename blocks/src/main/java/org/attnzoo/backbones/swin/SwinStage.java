@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Sequences;
 
 /**
  * One Swin stage, timm's {@code SwinTransformerStage}: optional {@link PatchMerging} ({@code
@@ -34,6 +36,9 @@ public class SwinStage extends AbstractBlock implements OnnxExportable {
   private final int outWidth;
   private final PatchMerging downsample;
   private final List<SwinBlock> blocks;
+
+  /** The optional downsampling, then the blocks. */
+  private final List<Block> chain;
 
   /**
    * @param inDim input channels
@@ -89,6 +94,7 @@ public class SwinStage extends AbstractBlock implements OnnxExportable {
                   spec, outHeight, outWidth, windowSize, shift, mlpRatio, dropPath[i], normEps)));
     }
     blocks = Collections.unmodifiableList(list);
+    chain = Sequences.chain(this.downsample, blocks);
   }
 
   private void check(Shape in) {
@@ -106,20 +112,12 @@ public class SwinStage extends AbstractBlock implements OnnxExportable {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     check(inputs.singletonOrThrow().getShape());
-    NDList x = downsample == null ? inputs : downsample.forward(ps, inputs, training);
-    for (SwinBlock block : blocks) {
-      x = block.forward(ps, x, training);
-    }
-    return x;
+    return Sequences.forward(ps, inputs, training, chain);
   }
 
   @Override
   public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(downsample, inputs[0]);
-    for (SwinBlock block : blocks) {
-      x = g.apply(block, x);
-    }
-    return new String[] {x};
+    return Sequences.toOnnx(g, inputs, chain);
   }
 
   @Override
@@ -131,13 +129,7 @@ public class SwinStage extends AbstractBlock implements OnnxExportable {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
     check(shapes[0]);
-    if (downsample != null) {
-      downsample.initialize(manager, dataType, shapes);
-    }
-    Shape out = getOutputShapes(shapes)[0];
-    for (SwinBlock block : blocks) {
-      block.initialize(manager, dataType, out);
-    }
+    Sequences.initialize(manager, dataType, shapes, chain);
   }
 
   /**

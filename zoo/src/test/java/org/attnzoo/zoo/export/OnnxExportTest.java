@@ -22,9 +22,12 @@ import ai.djl.util.PairList;
 import ai.onnx.proto.OnnxMl;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.attention.CosFormerAttention;
 import org.attnzoo.attention.EluLinearAttention;
@@ -53,6 +56,10 @@ import org.attnzoo.zoo.weights.SwinCheckpointMapper;
 import org.attnzoo.zoo.weights.WeightImporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ONNX export: the exported graph run by ONNX Runtime (DJL's OnnxRuntime engine) must match the
@@ -124,25 +131,53 @@ class OnnxExportTest {
     return e;
   }
 
+  /** Largest absolute difference between an ORT float32 output and a float64 reference. */
+  private static double maxAbsVsF64(float[] out, double[] expected) {
+    assertEquals(expected.length, out.length, "output sizes");
+    double e = 0;
+    for (int i = 0; i < out.length; i++) {
+      e = Math.max(e, Math.abs(out[i] - expected[i]));
+    }
+    return e;
+  }
+
+  /**
+   * ONNX Runtime against the PyTorch engine at batch 1 and 8, on random inputs drawn with seed
+   * {@code seed + batch}; tolerance {@link #TOLERANCE} max abs.
+   */
+  private static void assertBatchesMatch(
+      Model pytorch, Model ort, Shape sample, String label, long seed) throws Exception {
+    for (int batch : new int[] {1, 8}) {
+      Shape shape = new Shape(batch).addAll(sample);
+      float[] x = random(shape.size(), seed + batch);
+      float[] expected = runPyTorch(pytorch, x, shape);
+      double err = maxAbs(expected, runOrt(ort, x, shape));
+      double scale = 0;
+      for (float e : expected) {
+        scale = Math.max(scale, Math.abs(e));
+      }
+      System.out.printf(
+          "onnx %s batch %d: max abs PyTorch vs ORT %.3g (max |output| %.3g)%n",
+          label, batch, err, scale);
+      assertTrue(err < TOLERANCE, label + " batch " + batch + ": max abs " + err);
+    }
+  }
+
+  /** Exports an initialised block for inputs {@code [B, sample...]} and loads it in ORT. */
+  private Model exportAndLoadOrt(Block block, Shape sample, String name) throws Exception {
+    Path onnx = tmp.resolve(name.replace('/', '_') + ".onnx");
+    OnnxExporter.export(block, sample, name, onnx);
+    Model ort = Model.newInstance(name, Device.cpu(), Engines.ONNX_RUNTIME);
+    ort.load(onnx, name, java.util.Map.of());
+    return ort;
+  }
+
   /** Exports {@code model}, loads it in ONNX Runtime and compares at batch 1 and 8. */
   private void assertOrtMatchesPyTorch(Model model, Variant variant) throws Exception {
     Path onnx = tmp.resolve(variant.name() + ".onnx");
     AttnZoo.exportOnnx(model, variant, onnx);
     try (Model ort = AttnZoo.loadOnnxRuntime(variant, onnx.toString(), Device.cpu())) {
-      for (int batch : new int[] {1, 8}) {
-        Shape shape = variant.config().inputShape(batch);
-        float[] x = random(shape.size(), 7 + batch);
-        float[] expected = runPyTorch(model, x, shape);
-        double err = maxAbs(expected, runOrt(ort, x, shape));
-        double scale = 0;
-        for (float e : expected) {
-          scale = Math.max(scale, Math.abs(e));
-        }
-        System.out.printf(
-            "onnx %s batch %d: max abs PyTorch vs ORT %.3g (max |output| %.3g)%n",
-            variant.name(), batch, err, scale);
-        assertTrue(err < TOLERANCE, variant.name() + " batch " + batch + ": max abs " + err);
-      }
+      assertBatchesMatch(model, ort, variant.config().inputShape(), variant.name(), 7);
     }
   }
 
@@ -233,12 +268,7 @@ class OnnxExportTest {
       NDArray input = fixture.array(m, "input.npy");
       double[] expected = fixture.expected(m).toDoubleArray();
       try (Model ort = AttnZoo.loadOnnxRuntime(v, onnx.toString(), Device.cpu())) {
-        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
-        double err = 0;
-        for (int i = 0; i < out.length; i++) {
-          err = Math.max(err, Math.abs(out[i] - expected[i]));
-        }
-        assertEquals(expected.length, out.length);
+        double err = maxAbsVsF64(runOrt(ort, input.toFloatArray(), input.getShape()), expected);
         System.out.printf(
             "onnx timm fixture vit_micro (batch 2): max abs ORT vs timm f64 %.3g%n", err);
         assertTrue(err < Fixture.TOLERANCE, "max abs " + err);
@@ -323,20 +353,18 @@ class OnnxExportTest {
     }
   }
 
-  @Test
-  void fullSizeEdgeNeXtMatchesPyTorch() throws Exception {
-    // 256x256 input: stage 2 (16x16) carries the Fourier positional encoding, the SDTA encoders
-    // split 88 channels into 2-4 groups and XCA runs on 4 heads.
-    Variant v = Variants.get("edgenext_xx_small");
-    try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
-      randomizeLikeFixtures(model.getBlock(), 5);
-      assertOrtMatchesPyTorch(model, v);
-    }
-  }
-
-  @Test
-  void fullSizeSwiftFormerMatchesPyTorch() throws Exception {
-    Variant v = Variants.get("swiftformer_xs");
+  /**
+   * Full-size variants with fixture-like random weights against the PyTorch engine: EdgeNeXt at
+   * 256x256 (stage 2, 16x16, carries the Fourier positional encoding, the SDTA encoders split 88
+   * channels into 2-4 groups and XCA runs on 4 heads); SwiftFormer-XS; at 224x224 EfficientViT-B0,
+   * whose attention stages run on 14x14 and 7x7 maps (16 heads of 16 plus the 5x5 aggregated ones),
+   * and Conv2Former-N with its 11x11 modulation kernels and 1280-wide head.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"edgenext_xx_small", "swiftformer_xs", "efficientvit_b0", "conv2former_n"})
+  void fullSizeVariantMatchesPyTorch(String name) throws Exception {
+    Variant v = Variants.get(name);
     try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
       randomizeLikeFixtures(model.getBlock(), 5);
       assertOrtMatchesPyTorch(model, v);
@@ -344,102 +372,91 @@ class OnnxExportTest {
   }
 
   /**
-   * Loads a timm model fixture into {@code block}, exports it and checks ONNX Runtime against
-   * timm's float64 output and against the PyTorch engine at batch 1 and 8 (same weights, random
-   * inputs). The fixtures draw layer scales, temperatures, norm weights and BatchNorm statistics
-   * away from their initial values, so every residual branch counts (a 1e-6 layer scale would hide
-   * one).
+   * Loads fixture {@code id} into {@code block}, exports it and returns the max abs error of ONNX
+   * Runtime on the fixture input against the reference's float64 output. With {@code batchesToo},
+   * also checks ORT against the PyTorch engine at batch 1 and 8 (same weights, random inputs). The
+   * fixtures draw layer scales, temperatures, norm weights and BatchNorm statistics away from their
+   * initial values, so every residual branch counts (a 1e-6 layer scale would hide one).
    */
-  private void fixtureMatchesOnOrt(String id, Block block) throws Exception {
+  private double ortVsFixture(String id, Block block, CheckpointMapper mapper, boolean batchesToo)
+      throws Exception {
     Fixture fixture = Fixture.of(id);
     try (Model model = Model.newInstance(id, Device.cpu(), Engines.PYTORCH)) {
       model.setBlock(block);
       NDArray input = fixture.array(model.getNDManager(), "input.npy");
       block.initialize(model.getNDManager(), DataType.FLOAT32, input.getShape());
-      WeightImporter.load(block, fixture.weights(), CheckpointMapper.IDENTITY);
+      WeightImporter.load(block, fixture.weights(), mapper);
       Shape sample = input.getShape().slice(1);
-      Path onnx = tmp.resolve(id.replace('/', '_') + ".onnx");
-      OnnxExporter.export(block, sample, id, onnx);
       double[] expected = fixture.expected(model.getNDManager()).toDoubleArray();
-      try (Model ort = Model.newInstance(id, Device.cpu(), Engines.ONNX_RUNTIME)) {
-        ort.load(onnx, id, java.util.Map.of());
-        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
-        assertEquals(expected.length, out.length);
-        double err = 0;
-        for (int i = 0; i < out.length; i++) {
-          err = Math.max(err, Math.abs(out[i] - expected[i]));
+      try (Model ort = exportAndLoadOrt(block, sample, id)) {
+        double err = maxAbsVsF64(runOrt(ort, input.toFloatArray(), input.getShape()), expected);
+        System.out.printf("onnx fixture %s: max abs ORT vs reference f64 %.3g%n", id, err);
+        if (batchesToo) {
+          assertBatchesMatch(model, ort, sample, id, 17);
         }
-        System.out.printf("onnx timm fixture %s: max abs ORT vs timm f64 %.3g%n", id, err);
-        assertTrue(err < Fixture.TOLERANCE, id + ": max abs vs timm " + err);
-        for (int batch : new int[] {1, 8}) {
-          Shape shape = new Shape(batch).addAll(sample);
-          float[] x = random(shape.size(), 17 + batch);
-          double e = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
-          System.out.printf(
-              "onnx timm fixture %s batch %d: max abs PyTorch vs ORT %.3g%n", id, batch, e);
-          assertTrue(e < TOLERANCE, id + " batch " + batch + ": max abs " + e);
-        }
+        return err;
       }
     }
   }
 
-  @Test
-  void edgeNeXtMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
-    // models/edgenext_micro: timm edgenext_xx_small(depths=[1,2,2,2], dims=[16,32,48,64],
-    // heads=[2,2,2,2], num_classes=10), 64x64 input.
-    fixtureMatchesOnOrt(
-        "models/edgenext_micro",
-        EdgeNeXtConfig.builder()
-            .setStages(java.util.List.of(1, 2, 2, 2), java.util.List.of(16, 32, 48, 64))
-            .optHeads(2, 2, 2, 2)
-            .optNumClasses(10)
-            .optImgSize(64)
-            .build()
-            .newBlock());
+  /** The convolutional families' model fixtures (timm, and the official code for Conv2Former). */
+  static Stream<Arguments> modelFixtures() {
+    return Stream.of(
+        // timm edgenext_xx_small(depths=[1,2,2,2], dims=[16,32,48,64], heads=[2,2,2,2],
+        // num_classes=10), 64x64 input.
+        Arguments.of(
+            "models/edgenext_micro",
+            (Supplier<Block>)
+                () ->
+                    EdgeNeXtConfig.builder()
+                        .setStages(List.of(1, 2, 2, 2), List.of(16, 32, 48, 64))
+                        .optHeads(2, 2, 2, 2)
+                        .optNumClasses(10)
+                        .optImgSize(64)
+                        .build()
+                        .newBlock()),
+        // timm swiftformer_xs(layers=[1,2,1,2], embed_dims=[16,24,32,48], num_classes=10), 64x64.
+        Arguments.of(
+            "models/swiftformer_micro",
+            (Supplier<Block>)
+                () ->
+                    SwiftFormerConfig.builder()
+                        .setStages(List.of(1, 2, 1, 2), List.of(16, 24, 32, 48))
+                        .optNumClasses(10)
+                        .optImgSize(64)
+                        .build()
+                        .newBlock()),
+        // timm efficientvit_b0(widths=(8,8,16,32,32), depths=(1,1,1,1,2), head_dim=8,
+        // head_widths=(64,80), num_classes=10), 64x64 input: Hardswish, linear attention with the
+        // padded value, multi-scale aggregation and the LayerNorm head.
+        Arguments.of(
+            "models/efficientvit_micro",
+            (Supplier<Block>)
+                () ->
+                    EfficientVitConfig.of(
+                            List.of(8, 8, 16, 32, 32), List.of(1, 1, 1, 1, 2), 8, List.of(64, 80))
+                        .withNumClasses(10)
+                        .withImgSize(64)
+                        .newBlock()),
+        // official Conv2Former(kernel_size=7, dims=[16, 32, 48, 64], depths=[1, 1, 2, 1],
+        // num_classes=10), 64x64 input: convolutional modulation, the MLP's depth-wise position
+        // convolution, LayerNorm2d, the stem and the 1280-wide head.
+        Arguments.of(
+            "models/conv2former_micro",
+            (Supplier<Block>)
+                () ->
+                    Conv2FormerConfig.of(7, List.of(16, 32, 48, 64), List.of(1, 1, 2, 1))
+                        .withNumClasses(10)
+                        .withImgSize(64)
+                        .newBlock()));
   }
 
-  @Test
-  void swiftFormerMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
-    // models/swiftformer_micro: timm swiftformer_xs(layers=[1,2,1,2], embed_dims=[16,24,32,48],
-    // num_classes=10), 64x64 input.
-    fixtureMatchesOnOrt(
-        "models/swiftformer_micro",
-        SwiftFormerConfig.builder()
-            .setStages(java.util.List.of(1, 2, 1, 2), java.util.List.of(16, 24, 32, 48))
-            .optNumClasses(10)
-            .optImgSize(64)
-            .build()
-            .newBlock());
-  }
-
-  @Test
-  void efficientVitMicroFixtureMatchesTimmAndPyTorchOnOrt() throws Exception {
-    // models/efficientvit_micro: timm efficientvit_b0(widths=(8,8,16,32,32), depths=(1,1,1,1,2),
-    // head_dim=8, head_widths=(64,80), num_classes=10), 64x64 input: Hardswish, linear attention
-    // with the padded value, multi-scale aggregation and the LayerNorm head.
-    fixtureMatchesOnOrt(
-        "models/efficientvit_micro",
-        EfficientVitConfig.of(
-                java.util.List.of(8, 8, 16, 32, 32),
-                java.util.List.of(1, 1, 1, 1, 2),
-                8,
-                java.util.List.of(64, 80))
-            .withNumClasses(10)
-            .withImgSize(64)
-            .newBlock());
-  }
-
-  @Test
-  void conv2FormerMicroFixtureMatchesOfficialAndPyTorchOnOrt() throws Exception {
-    // models/conv2former_micro: official Conv2Former(kernel_size=7, dims=[16, 32, 48, 64],
-    // depths=[1, 1, 2, 1], num_classes=10), 64x64 input: convolutional modulation, the MLP's
-    // depth-wise position convolution, LayerNorm2d, the stem and the 1280-wide head.
-    fixtureMatchesOnOrt(
-        "models/conv2former_micro",
-        Conv2FormerConfig.of(7, java.util.List.of(16, 32, 48, 64), java.util.List.of(1, 1, 2, 1))
-            .withNumClasses(10)
-            .withImgSize(64)
-            .newBlock());
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("modelFixtures")
+  void modelFixtureMatchesReferenceAndPyTorchOnOrt(String id, Supplier<Block> block)
+      throws Exception {
+    double err = ortVsFixture(id, block.get(), CheckpointMapper.IDENTITY, true);
+    assertTrue(err < Fixture.TOLERANCE, id + ": max abs vs reference " + err);
   }
 
   @Test
@@ -469,9 +486,38 @@ class OnnxExportTest {
     }
   }
 
-  @Test
-  void swinGraphHasNoTensorAboveRank4AndOnlyOpset17Ops() throws Exception {
-    Variant v = Variants.get("swin_micro_patch2_window4_32");
+  /**
+   * A graph check: the ops allowed beyond {@link #PORTABLE_OPS}, the ops the graph must contain and
+   * an initializer name fragment that must not appear (null for none).
+   */
+  record GraphCase(String variant, Set<String> alsoAllowed, Set<String> required, String absent) {
+    @Override
+    public String toString() {
+      return variant;
+    }
+  }
+
+  static Stream<GraphCase> rank4Graphs() {
+    // Swin: padding and the cyclic shift as Slice + Concat (no Roll).
+    Set<String> swin = Set.of("Pad", "Sqrt");
+    // L2 normalisation (XCA, additive attention), pooling, ReLU, the distilled head's mean.
+    Set<String> edgeSwift = Set.of("ReduceL2", "Max", "Div", "ReduceSum", "Relu");
+    // Linear attention (ReLU kernel, ones-padded value, normaliser), Hardswish (opset 14).
+    Set<String> evitConv = Set.of("Relu", "Pad", "Div", "HardSwish");
+    return Stream.of(
+        new GraphCase("swin_micro_patch2_window4_32", swin, Set.of("Slice", "Concat"), null),
+        // The Fourier encoding is one constant: its token projection is not exported as a Conv.
+        new GraphCase("edgenext_micro_64", edgeSwift, Set.of(), "token_projection"),
+        new GraphCase("swiftformer_micro_64", edgeSwift, Set.of(), "token_projection"),
+        new GraphCase("efficientvit_micro_32", evitConv, Set.of(), null),
+        new GraphCase("conv2former_micro_32", evitConv, Set.of(), null));
+  }
+
+  /** Mobile converters handle tensors up to rank 4 and the opset-17 ops listed here. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rank4Graphs")
+  void graphHasNoTensorAboveRank4AndOnlyPortableOps(GraphCase c) throws Exception {
+    Variant v = Variants.get(c.variant());
     try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
       OnnxMl.ModelProto proto =
           OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
@@ -485,120 +531,20 @@ class OnnxExportTest {
               .filter(t -> t.getName().equals(target))
               .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
         }
-        if (n.getOpType().equals("Transpose")) {
-          long rank =
-              n.getAttributeList().stream()
-                  .filter(a -> a.getName().equals("perm"))
-                  .findFirst()
-                  .orElseThrow()
-                  .getIntsCount();
-          assertTrue(rank <= 4, n.getName() + " rank " + rank);
-        }
+        n.getAttributeList().stream()
+            .filter(a -> a.getName().equals("perm"))
+            .forEach(
+                a -> assertTrue(a.getIntsCount() <= 4, n.getName() + " rank " + a.getIntsCount()));
       }
       Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
-      allowed.add("Pad");
-      allowed.add("Sqrt");
-      assertTrue(allowed.containsAll(ops), "ops outside the portable set: " + ops);
-      assertTrue(ops.contains("Slice") && ops.contains("Concat") && !ops.contains("Roll"));
-    }
-  }
-
-  @Test
-  void edgeNeXtAndSwiftFormerGraphsStayAtRank4WithOpset17Ops() throws Exception {
-    for (String name : new String[] {"edgenext_micro_64", "swiftformer_micro_64"}) {
-      Variant v = Variants.get(name);
-      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
-        OnnxMl.ModelProto proto =
-            OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
-        Set<String> ops = new TreeSet<>();
-        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
-          ops.add(n.getOpType());
-          if (n.getOpType().equals("Reshape")) {
-            String target = n.getInput(1);
-            proto.getGraph().getInitializerList().stream()
-                .filter(t -> t.getName().equals(target))
-                .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
-          }
-          n.getAttributeList().stream()
-              .filter(a -> a.getName().equals("perm"))
-              .forEach(a -> assertTrue(a.getIntsCount() <= 4, n.getName()));
-        }
-        Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
-        // L2 normalisation (XCA, additive attention), pooling, ReLU, the distilled head's mean.
-        allowed.addAll(Set.of("ReduceL2", "Max", "Div", "ReduceSum", "Relu"));
-        assertTrue(allowed.containsAll(ops), name + ": ops outside the portable set: " + ops);
-        assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
-        // The Fourier encoding is one constant: its token projection is not exported as a Conv.
+      allowed.addAll(c.alsoAllowed());
+      assertTrue(allowed.containsAll(ops), c.variant() + ": ops outside the portable set: " + ops);
+      assertTrue(ops.containsAll(c.required()), c.variant() + ": missing " + c.required());
+      assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
+      if (c.absent() != null) {
         proto.getGraph().getInitializerList().stream()
             .map(OnnxMl.TensorProto::getName)
-            .forEach(t -> assertTrue(!t.contains("token_projection"), t));
-      }
-    }
-  }
-
-  @Test
-  void efficientVitAndConv2FormerGraphsStayAtRank4WithOpset17Ops() throws Exception {
-    for (String name : new String[] {"efficientvit_micro_32", "conv2former_micro_32"}) {
-      Variant v = Variants.get(name);
-      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
-        OnnxMl.ModelProto proto =
-            OnnxExporter.toModel(model.getBlock(), v.config().inputShape(), v.name());
-        Set<String> ops = new TreeSet<>();
-        for (OnnxMl.NodeProto n : proto.getGraph().getNodeList()) {
-          ops.add(n.getOpType());
-          if (n.getOpType().equals("Reshape")) {
-            String target = n.getInput(1);
-            proto.getGraph().getInitializerList().stream()
-                .filter(t -> t.getName().equals(target))
-                .forEach(t -> assertTrue(t.getDims(0) <= 4, n.getName() + " rank " + t.getDims(0)));
-          }
-          n.getAttributeList().stream()
-              .filter(a -> a.getName().equals("perm"))
-              .forEach(a -> assertTrue(a.getIntsCount() <= 4, n.getName()));
-        }
-        Set<String> allowed = new TreeSet<>(PORTABLE_OPS);
-        // Linear attention (ReLU kernel, ones-padded value, normaliser), Hardswish (opset 14).
-        allowed.addAll(Set.of("Relu", "Pad", "Div", "HardSwish"));
-        assertTrue(allowed.containsAll(ops), name + ": ops outside the portable set: " + ops);
-        assertTrue(!ops.contains("Einsum") && !ops.contains("Roll"), ops.toString());
-      }
-    }
-  }
-
-  @Test
-  void fullSizeEfficientVitAndConv2FormerMatchPyTorch() throws Exception {
-    // 224x224: EfficientViT-B0's attention stages run on 14x14 and 7x7 maps (16 heads of 16 plus
-    // the 5x5 aggregated ones); Conv2Former-N's 11x11 modulation kernels and 1280-wide head.
-    for (String name : new String[] {"efficientvit_b0", "conv2former_n"}) {
-      Variant v = Variants.get(name);
-      try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
-        randomizeLikeFixtures(model.getBlock(), 5);
-        assertOrtMatchesPyTorch(model, v);
-      }
-    }
-  }
-
-  /** Runs a timm fixture through the block's ONNX export on ORT; returns max abs vs timm f64. */
-  private double ortVsTimmFixture(String id, Block block) throws Exception {
-    Fixture fixture = Fixture.of(id);
-    try (NDManager m = NDManager.newBaseManager()) {
-      NDArray input = fixture.array(m, "input.npy");
-      block.initialize(m, DataType.FLOAT32, input.getShape());
-      WeightImporter.load(block, fixture.weights(), SwinCheckpointMapper.INSTANCE);
-      Shape sample = input.getShape().slice(1);
-      Path onnx = tmp.resolve(id.replace('/', '_') + ".onnx");
-      OnnxExporter.export(block, sample, "fixture", onnx);
-      double[] expected = fixture.expected(m).toDoubleArray();
-      try (Model ort = Model.newInstance("fixture", Device.cpu(), Engines.ONNX_RUNTIME)) {
-        ort.load(onnx, "fixture", java.util.Map.of());
-        float[] out = runOrt(ort, input.toFloatArray(), input.getShape());
-        assertEquals(expected.length, out.length);
-        double err = 0;
-        for (int i = 0; i < out.length; i++) {
-          err = Math.max(err, Math.abs(out[i] - expected[i]));
-        }
-        System.out.printf("onnx timm fixture %s: max abs ORT vs timm f64 %.3g%n", id, err);
-        return err;
+            .forEach(t -> assertTrue(!t.contains(c.absent()), t));
       }
     }
   }
@@ -608,25 +554,35 @@ class OnnxExportTest {
     // blocks/swin_block_pad: timm SwinTransformerBlock(dim=16, input_resolution=(6, 10),
     // num_heads=2, window_size=4, shift_size=2), padded to 8x12 after the shift.
     assertTrue(
-        ortVsTimmFixture(
+        ortVsFixture(
                 "blocks/swin_block_pad",
-                new SwinBlock(AttentionSpec.of(16, 2), 6, 10, 4, 2, 4.0, 0f, SwinConfig.NORM_EPS))
+                new SwinBlock(AttentionSpec.of(16, 2), 6, 10, 4, 2, 4.0, 0f, SwinConfig.NORM_EPS),
+                SwinCheckpointMapper.INSTANCE,
+                false)
             < Fixture.TOLERANCE);
     // blocks/swin_patch_merging_odd: timm PatchMerging(dim=16) on a 5x7 map.
     assertTrue(
-        ortVsTimmFixture(
-                "blocks/swin_patch_merging_odd", new PatchMerging(16, 32, SwinConfig.NORM_EPS))
+        ortVsFixture(
+                "blocks/swin_patch_merging_odd",
+                new PatchMerging(16, 32, SwinConfig.NORM_EPS),
+                SwinCheckpointMapper.INSTANCE,
+                false)
             < Fixture.TOLERANCE);
     // models/swin_micro_window3_pad: timm swin_tiny_patch4_window7_224(img_size=64, patch_size=4,
     // window_size=3, embed_dim=16, depths=(2, 2, 2, 2), num_heads=(1, 2, 4, 8), num_classes=10).
     SwinConfig config =
         SwinConfig.builder()
             .setImage(64, 4, 3)
-            .setSize(16, java.util.List.of(2, 2, 2, 2), java.util.List.of(1, 2, 4, 8))
+            .setSize(16, List.of(2, 2, 2, 2), List.of(1, 2, 4, 8))
             .optNumClasses(10)
             .build();
     assertTrue(
-        ortVsTimmFixture("models/swin_micro_window3_pad", config.newBlock()) < Fixture.TOLERANCE);
+        ortVsFixture(
+                "models/swin_micro_window3_pad",
+                config.newBlock(),
+                SwinCheckpointMapper.INSTANCE,
+                false)
+            < Fixture.TOLERANCE);
   }
 
   @Test
@@ -636,16 +592,8 @@ class OnnxExportTest {
       model.setBlock(merging);
       Shape sample = new Shape(5, 7, 6);
       merging.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
-      Path onnx = tmp.resolve("pm.onnx");
-      OnnxExporter.export(merging, sample, "pm", onnx);
-      try (Model ort = Model.newInstance("pm", Device.cpu(), Engines.ONNX_RUNTIME)) {
-        ort.load(onnx, "pm", java.util.Map.of());
-        for (int batch : new int[] {1, 8}) {
-          Shape shape = new Shape(batch).addAll(sample);
-          float[] x = random(shape.size(), batch);
-          double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
-          assertTrue(err < TOLERANCE, "PatchMerging batch " + batch + ": max abs " + err);
-        }
+      try (Model ort = exportAndLoadOrt(merging, sample, "pm")) {
+        assertBatchesMatch(model, ort, sample, "PatchMerging", 0);
       }
     }
   }
@@ -667,18 +615,8 @@ class OnnxExportTest {
       try (Model model = Model.newInstance(name, Device.cpu(), Engines.PYTORCH)) {
         model.setBlock(attention);
         attention.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
-        Path onnx = tmp.resolve(name + ".onnx");
-        OnnxExporter.export(attention, sample, name, onnx);
-        try (Model ort = Model.newInstance(name, Device.cpu(), Engines.ONNX_RUNTIME)) {
-          ort.load(onnx, name, java.util.Map.of());
-          for (int batch : new int[] {1, 8}) {
-            Shape shape = new Shape(batch).addAll(sample);
-            float[] x = random(shape.size(), 3 + batch);
-            double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
-            System.out.printf(
-                "onnx %s N=3 batch %d: max abs PyTorch vs ORT %.3g%n", name, batch, err);
-            assertTrue(err < TOLERANCE, name + " batch " + batch + ": max abs " + err);
-          }
+        try (Model ort = exportAndLoadOrt(attention, sample, name)) {
+          assertBatchesMatch(model, ort, sample, name + " N=3", 3);
         }
       }
     }
@@ -764,16 +702,8 @@ class OnnxExportTest {
       params.get("running_var").getArray().set(new float[] {2f, 0.5f, 1.5f, 0.8f});
       params.get("weight").getArray().set(new float[] {1.2f, 0.7f, 1f, 0.9f});
       params.get("bias").getArray().set(new float[] {0.1f, 0f, -0.3f, 0.2f});
-      Path onnx = tmp.resolve("bn.onnx");
-      OnnxExporter.export(bn, sample, "bn", onnx);
-      try (Model ort = Model.newInstance("bn", Device.cpu(), Engines.ONNX_RUNTIME)) {
-        ort.load(onnx, "bn", java.util.Map.of());
-        for (int batch : new int[] {1, 8}) {
-          Shape shape = new Shape(batch).addAll(sample);
-          float[] x = random(shape.size(), batch);
-          double err = maxAbs(runPyTorch(model, x, shape), runOrt(ort, x, shape));
-          assertTrue(err < TOLERANCE, "BatchNorm batch " + batch + ": max abs " + err);
-        }
+      try (Model ort = exportAndLoadOrt(bn, sample, "bn")) {
+        assertBatchesMatch(model, ort, sample, "BatchNorm", 0);
       }
     }
   }
