@@ -28,6 +28,8 @@ public final class TrainingSmoke {
    * @return the loss before the first step and after the last one
    */
   public static float[] firstAndLastLoss(Block block, Shape input, int classes, int steps) {
+    // Seeded before initialisation too: the initial weights, not only the batch, are then fixed.
+    ai.djl.engine.Engine.getInstance().setRandomSeed(7);
     try (Model model = Model.newInstance("smoke")) {
       model.setBlock(block);
       var config =
