@@ -137,28 +137,4 @@ public record TrainConfig(
         seed,
         evalBatchSize);
   }
-
-  /**
-   * @param augment training augmentation
-   * @return a copy with it
-   */
-  public TrainConfig withAugment(Augment augment) {
-    return new TrainConfig(
-        epochs,
-        batchSize,
-        lr,
-        minLr,
-        warmupEpochs,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        labelSmoothing,
-        clipGrad,
-        emaDecay,
-        dropPath,
-        augment,
-        seed,
-        evalBatchSize);
-  }
 }

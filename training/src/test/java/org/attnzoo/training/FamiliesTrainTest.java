@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.nn.Parameter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ class FamiliesTrainTest {
       boolean stats = false;
       for (Map.Entry<String, Parameter> e : run.parameters().entrySet()) {
         boolean moved =
-            !java.util.Arrays.equals(
+            !Arrays.equals(
                 before.get(e.getKey()).toFloats(), Tensor.of(e.getValue().getArray()).toFloats());
         if (e.getKey().endsWith("running_mean")) {
           stats = true;
