@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Reference run: the attnzoo Fashion-MNIST recipe in PyTorch/timm, for comparison with
-`attnzoo train`. Same architecture (timm VisionTransformer, img_size=32, patch_size=4, in_chans=1),
-same data pipeline (bilinear resize 28->32, normalise, pad-4-and-crop, horizontal flip), same recipe (AdamW with
+`attnzoo train`. Same architecture (timm VisionTransformer with the variant's img_size, patch_size, width and depth,
+in_chans=1), same data pipeline (bilinear resize 28->img_size when it differs, normalise,
+pad-and-crop, horizontal flip), same recipe (AdamW with
 no decay for ndim<=1 and tokens, cosine schedule with linear warm-up per step, label smoothing,
 global-norm clipping). Writes a CSV of per-epoch metrics.
 
   /work/.refvenv/bin/python scripts/train_fashion_mnist_timm.py --epochs 20 --threads 2
+  (vit_micro_patch4_32, the defaults)
+  /work/.refvenv/bin/python scripts/train_fashion_mnist_timm.py --img-size 28 --depth 6 \
+      --epochs 30 --lr 2e-3 --warmup-epochs 2 --padding 2   (vit_mini_patch4_28)
 """
 import argparse
 import csv
@@ -31,7 +35,7 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def load(root, split):
+def load(root, split, size):
     prefix = "train" if split == "train" else "t10k"
     def find(kind):
         for ext in (".gz", ""):
@@ -41,22 +45,24 @@ def load(root, split):
         raise FileNotFoundError(f"{prefix}-{kind} in {root}")
     x = torch.from_numpy(read_idx(find("images")).copy()).float().div_(255.0)
     y = torch.from_numpy(read_idx(find("labels")).astype(np.int64))
-    # 28 -> 32 bilinear, half-pixel centres: as ImageSet.fit and the zoo translator's Resize
-    x = F.interpolate(x[:, None], size=(32, 32), mode="bilinear", align_corners=False)
-    x = x.mul(255).round().clamp(0, 255).div(255)  # ImageSet stores 8-bit pixels
+    x = x[:, None]
+    if size != x.shape[-1]:
+        # bilinear, half-pixel centres: as ImageSet.fit and the zoo translator's Resize
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        x = x.mul(255).round().clamp(0, 255).div(255)  # ImageSet stores 8-bit pixels
     return (x - 0.2860) / 0.3530, y
 
 
-def augment(x, gen):
-    n = x.shape[0]
+def augment(x, gen, pad):
+    n, s = x.shape[0], x.shape[-1]
     background = (0 - 0.2860) / 0.3530  # zero padding before normalisation, as Augment
-    padded = F.pad(x, (4, 4, 4, 4), value=background)
-    dx = torch.randint(0, 9, (n,), generator=gen)
-    dy = torch.randint(0, 9, (n,), generator=gen)
-    idx = torch.arange(32)
-    rows = (dy[:, None] + idx[None]).view(n, 1, 32, 1).expand(n, 1, 32, 40)
+    padded = F.pad(x, (pad, pad, pad, pad), value=background)
+    dx = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
+    dy = torch.randint(0, 2 * pad + 1, (n,), generator=gen)
+    idx = torch.arange(s)
+    rows = (dy[:, None] + idx[None]).view(n, 1, s, 1).expand(n, 1, s, s + 2 * pad)
     out = padded.gather(2, rows)
-    cols = (dx[:, None] + idx[None]).view(n, 1, 1, 32).expand(n, 1, 32, 32)
+    cols = (dx[:, None] + idx[None]).view(n, 1, 1, s).expand(n, 1, s, s)
     out = out.gather(3, cols)
     flip = torch.rand(n, generator=gen) < 0.5
     out[flip] = out[flip].flip(3)
@@ -75,6 +81,9 @@ def main():
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--drop-path", type=float, default=0.0)
+    ap.add_argument("--img-size", type=int, default=32)
+    ap.add_argument("--patch-size", type=int, default=4)
+    ap.add_argument("--padding", type=int, default=4, help="pad-and-crop padding")
     ap.add_argument("--embed-dim", type=int, default=64)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--heads", type=int, default=4)
@@ -87,14 +96,14 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model = VisionTransformer(img_size=32, patch_size=4, in_chans=1, num_classes=10,
+    model = VisionTransformer(img_size=args.img_size, patch_size=args.patch_size, in_chans=1, num_classes=10,
                               embed_dim=args.embed_dim, depth=args.depth, num_heads=args.heads,
                               mlp_ratio=args.mlp_ratio, drop_path_rate=args.drop_path)
     print("params", sum(p.numel() for p in model.parameters()))
     if args.count_only:
         return
-    xtr, ytr = load(args.data, "train")
-    xte, yte = load(args.data, "test")
+    xtr, ytr = load(args.data, "train", args.img_size)
+    xte, yte = load(args.data, "test", args.img_size)
     if args.max_train:
         xtr, ytr = xtr[: args.max_train], ytr[: args.max_train]
     no_decay_names = {"pos_embed", "cls_token", "dist_token"}
@@ -123,7 +132,7 @@ def main():
         seen, loss_sum, correct = 0, 0.0, 0
         for i in range(steps_per_epoch):
             idx = perm[i * args.batch_size : (i + 1) * args.batch_size]
-            x, y = augment(xtr[idx], gen), ytr[idx]
+            x, y = augment(xtr[idx], gen, args.padding), ytr[idx]
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             out = model(x)

@@ -18,6 +18,7 @@ import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.weights.ParamsFile;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,53 +48,8 @@ final class TrainCommand implements Callable<Integer> {
       description = "default (one stage) or tosa (ToSA stages 2 and 3 from a dense --teacher)")
   String recipe;
 
-  @Option(
-      names = "--teacher",
-      description =
-          "tosa: the dense teacher's .params (stage 1), e.g. runs/fm/vit_micro_patch4_32.params")
-  Path teacher;
-
-  @Option(
-      names = "--teacher-variant",
-      description = "tosa: the teacher's variant (default: the ToSA variant's name without _tosa)")
-  String teacherVariant;
-
-  @Option(
-      names = "--keep-ratio",
-      description =
-          "tosa: share of patch tokens kept in selective layers, in (0, 1] (default: the"
-              + " variant's)")
-  Double keepRatio;
-
-  @Option(
-      names = "--selector-epochs",
-      defaultValue = "1",
-      description = "tosa: stage-2 epochs (selectors only)")
-  int selectorEpochs;
-
-  @Option(
-      names = "--selector-lr",
-      defaultValue = "1e-3",
-      description = "tosa: stage-2 peak learning rate (cosine, no warm-up)")
-  double selectorLr;
-
-  @Option(
-      names = "--distill",
-      defaultValue = "0",
-      description = "tosa: weight of soft distillation from the teacher in stage 3 (0: off)")
-  double distill;
-
-  @Option(
-      names = "--selector-weight",
-      defaultValue = "0",
-      description = "tosa: weight of the selector KL in stage 3 (0: off)")
-  double selectorWeight;
-
-  @Option(
-      names = "--latency-iters",
-      defaultValue = "20",
-      description = "tosa: timed forward calls per model and batch size for the summary")
-  int latencyIters;
+  @ArgGroup(validate = false, heading = "%nToSA recipe (--recipe tosa):%n")
+  TosaOptions tosaOptions = new TosaOptions();
 
   @Option(
       names = "--eval-batch-size",
@@ -220,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
     if (tosa) {
       return trainTosa(v, dir);
     }
-    if (teacher != null || teacherVariant != null || keepRatio != null) {
+    if (tosaOptions.anyGiven()) {
       throw new IllegalArgumentException(
           "--teacher, --teacher-variant and --keep-ratio belong to --recipe tosa");
     }
@@ -231,16 +187,14 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private int trainTosa(Variant v, Path dir) throws Exception {
-    TosaRecipe.Options options =
-        new TosaRecipe.Options(
-            teacher, keepRatio, selectorEpochs, selectorLr, distill, selectorWeight, latencyIters);
-    Variant tosa = TosaRecipe.withKeepRatio(v, keepRatio);
-    Variant dense = TosaRecipe.denseVariant(v.name(), teacherVariant);
+    TosaRecipe.Options options = tosaOptions.toRecipeOptions();
+    Variant tosa = TosaRecipe.withKeepRatio(v, options.keepRatio());
+    Variant dense = TosaRecipe.denseVariant(v.name(), tosaOptions.teacherVariant);
     TrainConfig config = config();
     Platforms.requireBundledNatives();
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
     // Fail on a teacher that does not fit before the data is loaded.
-    TosaRecipe.loadTeacher(tosa, dense, teacher, dev).close();
+    TosaRecipe.loadTeacher(tosa, dense, options.teacher(), dev).close();
     Datasets.Split split = data(v, data, maxTrain);
     TosaRecipe.Result r =
         TosaRecipe.run(
@@ -402,5 +356,70 @@ final class TrainCommand implements Callable<Integer> {
           Datasets.synthetic(2000, 500, Math.min(numClasses, side / 2), channels, side, 1);
       default -> Datasets.fromFolder(Path.of(spec), channels, side);
     };
+  }
+
+  /** The options that only {@code --recipe tosa} reads; {@link TosaRecipe.Options} holds them. */
+  static final class TosaOptions {
+
+    @Option(
+        names = "--teacher",
+        description =
+            "tosa: the dense teacher's .params (stage 1), e.g. runs/fm/vit_micro_patch4_32.params")
+    Path teacher;
+
+    @Option(
+        names = "--teacher-variant",
+        description =
+            "tosa: the teacher's variant (default: the ToSA variant's name without _tosa)")
+    String teacherVariant;
+
+    @Option(
+        names = "--keep-ratio",
+        description =
+            "tosa: share of patch tokens kept in selective layers, in (0, 1] (default: the"
+                + " variant's)")
+    Double keepRatio;
+
+    @Option(
+        names = "--selector-epochs",
+        defaultValue = "1",
+        description = "tosa: stage-2 epochs (selectors only)")
+    int selectorEpochs;
+
+    @Option(
+        names = "--selector-lr",
+        defaultValue = "1e-3",
+        description = "tosa: stage-2 peak learning rate (cosine, no warm-up)")
+    double selectorLr;
+
+    @Option(
+        names = "--distill",
+        defaultValue = "0",
+        description = "tosa: weight of soft distillation from the teacher in stage 3 (0: off)")
+    double distill;
+
+    @Option(
+        names = "--selector-weight",
+        defaultValue = "0",
+        description = "tosa: weight of the selector KL in stage 3 (0: off)")
+    double selectorWeight;
+
+    @Option(
+        names = "--latency-iters",
+        defaultValue = "20",
+        description = "tosa: timed forward calls per model and batch size for the summary")
+    int latencyIters;
+
+    /**
+     * @return whether an option that only the ToSA recipe reads was given
+     */
+    boolean anyGiven() {
+      return teacher != null || teacherVariant != null || keepRatio != null;
+    }
+
+    TosaRecipe.Options toRecipeOptions() {
+      return new TosaRecipe.Options(
+          teacher, keepRatio, selectorEpochs, selectorLr, distill, selectorWeight, latencyIters);
+    }
   }
 }

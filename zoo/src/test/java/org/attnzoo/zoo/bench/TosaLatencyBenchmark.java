@@ -33,15 +33,16 @@ import org.attnzoo.backbones.vit.VitConfig;
  * every forward and page faults dominate small ops (the selector's convolutions measured 10x
  * slower).
  *
- * <p>Arguments: {@code [embedDim depth heads batch rounds]}, default ViT-S/16 at 224 ({@code 384 12
- * 6}), batch 4, 7 rounds of 3 forwards each.
+ * <p>Arguments: {@code [embedDim depth heads batch rounds [imgSize patch inChans]]}, default
+ * ViT-S/16 at 224 ({@code 384 12 6 4 7 224 16 3}): batch 4, 7 rounds of 3 forwards each. The
+ * Fashion-MNIST ToSA model: {@code 64 6 4 100 7 28 4 1}.
  */
 public final class TosaLatencyBenchmark {
 
   private TosaLatencyBenchmark() {}
 
   /**
-   * @param args optional {@code embedDim depth heads batch rounds}
+   * @param args optional {@code embedDim depth heads batch rounds imgSize patch inChans}
    * @throws IOException if the CSV cannot be written
    */
   public static void main(String[] args) throws IOException {
@@ -50,7 +51,15 @@ public final class TosaLatencyBenchmark {
     int heads = args.length > 2 ? Integer.parseInt(args[2]) : 6;
     int batch = args.length > 3 ? Integer.parseInt(args[3]) : 4;
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 7;
-    VitConfig dense = VitConfig.builder().setSize(dim, depth, heads).build();
+    int imgSize = args.length > 5 ? Integer.parseInt(args[5]) : 224;
+    int patch = args.length > 6 ? Integer.parseInt(args[6]) : 16;
+    int inChans = args.length > 7 ? Integer.parseInt(args[7]) : 3;
+    VitConfig dense =
+        VitConfig.builder()
+            .setImage(imgSize, patch)
+            .optInChans(inChans)
+            .setSize(dim, depth, heads)
+            .build();
     double[] keeps = {1.0, 0.7, 0.5}; // 1.0 stands for the dense model itself
     List<VitConfig> configs = new ArrayList<>();
     configs.add(dense);
