@@ -2,16 +2,14 @@ package org.attnzoo.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 
@@ -52,15 +50,14 @@ public final class LatencyBenchmark {
       int batch = parts.length > 1 ? Integer.parseInt(parts[1]) : 1;
       try (Model model = AttnZoo.newModel(v, Device.cpu(), null)) {
         double[] ms = time(model, v, batch, warmup, iters);
-        Arrays.sort(ms);
         System.out.printf(
             Locale.ROOT,
             "%s,%d,%.3f,%.3f,%.3f%n",
             v.name(),
             batch,
-            ms[ms.length / 2],
-            ms[ms.length / 10],
-            ms[ms.length * 9 / 10]);
+            ForwardTiming.median(ms),
+            ForwardTiming.quantile(ms, 0.1),
+            ForwardTiming.quantile(ms, 0.9));
         if (memoryCalls > 0) {
           double before = rssMb();
           time(model, v, batch, 0, memoryCalls);
@@ -74,16 +71,11 @@ public final class LatencyBenchmark {
   private static double[] time(Model model, Variant v, int batch, int warmup, int iters) {
     double[] ms = new double[iters];
     ParameterStore ps = new ParameterStore(model.getNDManager(), false);
+    Shape shape = v.config().inputShape(batch);
     for (int i = -warmup; i < iters; i++) {
-      try (NDManager scope = model.getNDManager().newSubManager()) {
-        NDArray x = scope.randomNormal(v.config().inputShape(batch));
-        long t0 = System.nanoTime();
-        NDArray y = model.getBlock().forward(ps, new NDList(x), false).singletonOrThrow();
-        y.toFloatArray(); // forces the computation to finish
-        long t1 = System.nanoTime();
-        if (i >= 0) {
-          ms[i] = (t1 - t0) / 1e6;
-        }
+      double t = ForwardTiming.forwardMs(model.getBlock(), ps, model.getNDManager(), shape);
+      if (i >= 0) {
+        ms[i] = t;
       }
     }
     return ms;

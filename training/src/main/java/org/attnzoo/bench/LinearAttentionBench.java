@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.zoo.ForwardTiming;
 
 /**
  * Forward time and peak memory of one attention layer against the number of tokens, for MHSA and
@@ -224,22 +225,20 @@ public final class LinearAttentionBench {
       // Warm-up (allocator, kernels, the JIT of this fresh JVM): 3 passes and at least 0.5 s.
       long warm = System.nanoTime();
       for (int i = 0; i < 3 || System.nanoTime() - warm < 500_000_000L; i++) {
-        forward(block, ps, x);
+        ForwardTiming.forwardMs(block, ps, x);
       }
       List<Double> times = new ArrayList<>();
       double total = 0;
       long cpu0 = cpuNanos();
       while (times.size() < MIN_REPS || (total < MIN_SECONDS && times.size() < MAX_REPS)) {
-        long t0 = System.nanoTime();
-        forward(block, ps, x);
-        double s = (System.nanoTime() - t0) / 1e9;
+        double s = ForwardTiming.forwardMs(block, ps, x) / 1e3;
         times.add(s);
         total += s;
       }
       double cpuMs = (cpuNanos() - cpu0) / 1e6 / times.size();
       long peakKb = status("VmHWM");
       double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      double median = sorted[sorted.length / 2] * 1e3;
+      double median = ForwardTiming.median(sorted) * 1e3;
       double peakMb = baseKb < 0 || peakKb < 0 ? Double.NaN : (peakKb - baseKb) / 1024.0;
       return new Point(
           mechanism, n, sorted.length, sorted[0] * 1e3, median, cpuMs, Math.max(0, peakMb));

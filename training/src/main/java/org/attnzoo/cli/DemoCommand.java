@@ -18,6 +18,7 @@ import org.attnzoo.training.data.Batches;
 import org.attnzoo.training.data.ImageSet;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Devices;
+import org.attnzoo.zoo.ForwardTiming;
 import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
@@ -147,7 +148,6 @@ final class DemoCommand implements Callable<Integer> {
           }
         }
       }
-      Arrays.sort(ms);
       System.out.printf(
           Locale.ROOT,
           "reloaded %s through Criteria: test accuracy %.2f%% on %d images (%s)%n",
@@ -159,8 +159,8 @@ final class DemoCommand implements Callable<Integer> {
           Locale.ROOT,
           "latency per image (batch 1, %d images): median %.2f ms, p90 %.2f ms, mean %.2f ms%n",
           m,
-          ms[m / 2],
-          ms[(int) (m * 0.9)],
+          ForwardTiming.median(ms),
+          ForwardTiming.quantile(ms, 0.9),
           Arrays.stream(ms).average().orElse(0));
     }
     return 0;

@@ -5,9 +5,7 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,6 +28,7 @@ import org.attnzoo.training.data.Datasets;
 import org.attnzoo.training.data.Seeds;
 import org.attnzoo.training.recipe.Losses;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.weights.ParamsFile;
@@ -596,21 +594,14 @@ public final class TosaRecipe {
           int m = (i & 1) == 0 ? j : 1 - j;
           Model model = models[m];
           ParameterStore ps = new ParameterStore(model.getNDManager(), false);
-          try (NDManager scope = model.getNDManager().newSubManager()) {
-            NDArray x = scope.randomNormal(shape);
-            Block block = model.getBlock();
-            long t0 = System.nanoTime();
-            block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
-            long t1 = System.nanoTime();
-            if (i >= 0) {
-              ms[m][i] = (t1 - t0) / 1e6;
-            }
+          double t = ForwardTiming.forwardMs(model.getBlock(), ps, model.getNDManager(), shape);
+          if (i >= 0) {
+            ms[m][i] = t;
           }
         }
       }
       for (int m = 0; m < 2; m++) {
-        Arrays.sort(ms[m]);
-        out[m][k] = ms[m][iters / 2];
+        out[m][k] = ForwardTiming.median(ms[m]);
       }
     }
     return out;

@@ -17,9 +17,9 @@ import org.attnzoo.backbones.vit.VitConfig;
  * README table and the tests all iterate this one list.
  *
  * <p>Published variants use timm's names, configurations and exact parameter counts; the {@code
- * *_micro_*} rows are small configurations for tests and fast training (Fashion-MNIST, grayscale,
- * at the row's input size: 32x32, or 64x64 for the hierarchical convnets whose last stage would
- * otherwise see a 1x1 map).
+ * *_micro_*} and {@code *_mini_*} rows are small configurations for tests and fast training
+ * (Fashion-MNIST, grayscale, at the row's input size: 28x28 or 32x32, or 64x64 for the hierarchical
+ * convnets whose last stage would otherwise see a 1x1 map).
  */
 public final class Variants {
 

@@ -19,6 +19,7 @@ import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.tosa.TosaTraining;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitConfig;
+import org.attnzoo.zoo.ForwardTiming;
 
 /**
  * Forward latency of a dense ViT against ToSA at keep ratios 0.7 and 0.5 (alternate layers), in one
@@ -98,9 +99,9 @@ public final class TosaLatencyBenchmark {
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       Path out = Path.of("results", "tosa-latency-" + stamp + ".csv");
       Files.createDirectories(out.getParent());
-      double denseMedian = median(ms[0]);
-      double denseCpu = median(cpu[0]);
-      double denseThread = median(thread[0]);
+      double denseMedian = ForwardTiming.median(ms[0]);
+      double denseCpu = ForwardTiming.median(cpu[0]);
+      double denseThread = ForwardTiming.median(thread[0]);
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
         String header =
             "model,embed_dim,depth,heads,batch,keep_ratio,median_ms,p25_ms,p75_ms,latency_vs_dense,"
@@ -122,14 +123,14 @@ public final class TosaLatencyBenchmark {
                   heads,
                   batch,
                   keeps[i],
-                  median(s),
+                  ForwardTiming.median(s),
                   s[s.length / 4],
                   s[3 * s.length / 4],
-                  median(s) / denseMedian,
-                  median(cpu[i]),
-                  median(cpu[i]) / denseCpu,
-                  median(thread[i]),
-                  median(thread[i]) / denseThread,
+                  ForwardTiming.median(s) / denseMedian,
+                  ForwardTiming.median(cpu[i]),
+                  ForwardTiming.median(cpu[i]) / denseCpu,
+                  ForwardTiming.median(thread[i]),
+                  ForwardTiming.median(thread[i]) / denseThread,
                   pairedRatio(thread[i], thread[0], rounds),
                   TosaCost.attentionMacs(configs.get(i)),
                   TosaCost.selectorMacs(configs.get(i)),
@@ -173,15 +174,9 @@ public final class TosaLatencyBenchmark {
     double[] ratios = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       ratios[r] =
-          median(Arrays.copyOfRange(model, r * 3, r * 3 + 3))
-              / median(Arrays.copyOfRange(dense, r * 3, r * 3 + 3));
+          ForwardTiming.median(Arrays.copyOfRange(model, r * 3, r * 3 + 3))
+              / ForwardTiming.median(Arrays.copyOfRange(dense, r * 3, r * 3 + 3));
     }
-    return median(ratios);
-  }
-
-  private static double median(double[] values) {
-    double[] s = values.clone();
-    Arrays.sort(s);
-    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    return ForwardTiming.median(ratios);
   }
 }
