@@ -59,6 +59,18 @@ public final class Checks {
   }
 
   /**
+   * Requires a builder argument to be zero or positive.
+   *
+   * @param name the argument's name
+   * @param value its value
+   */
+  public static void nonNegative(String name, long value) {
+    if (value < 0) {
+      throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+    }
+  }
+
+  /**
    * Requires a probability in [0, 1).
    *
    * @param name the argument's name

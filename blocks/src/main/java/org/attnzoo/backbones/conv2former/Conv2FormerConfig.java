@@ -37,9 +37,7 @@ public record Conv2FormerConfig(
   public Conv2FormerConfig {
     Checks.positive("imgSize", imgSize);
     Checks.positive("inChans", inChans);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     if (kernelSize <= 0 || kernelSize % 2 == 0) {
       throw new IllegalArgumentException("kernelSize must be odd and positive, got " + kernelSize);
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
@@ -63,9 +64,7 @@ public record EdgeNeXtConfig(
     perStage("d2Scales", d2Scales, depths);
     perStage("usePosEmb", usePosEmb, depths);
     Checks.positive("inChans", inChans);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     int reduction = 4 << (stages - 1);
     if (imgSize < reduction) {
       throw new IllegalArgumentException(
@@ -127,21 +126,21 @@ public record EdgeNeXtConfig(
    * @return a builder holding this configuration, to derive variants from it
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.imgSize = imgSize;
-    b.inChans = inChans;
-    b.numClasses = numClasses;
-    b.depths = depths;
-    b.dims = dims;
+    Builder b =
+        builder()
+            .setStages(depths, dims)
+            .optImgSize(imgSize)
+            .optInChans(inChans)
+            .optNumClasses(numClasses)
+            .optUsePosEmb(usePosEmb)
+            .optExpandRatio(expandRatio)
+            .optLayerScaleInit(layerScaleInit)
+            .optDropPathRate(dropPathRate)
+            .optAttention(attention);
     b.heads = heads;
     b.globalBlockCounts = globalBlockCounts;
     b.kernelSizes = kernelSizes;
     b.d2Scales = d2Scales;
-    b.usePosEmb = usePosEmb;
-    b.expandRatio = expandRatio;
-    b.layerScaleInit = layerScaleInit;
-    b.dropPathRate = dropPathRate;
-    b.attention = attention;
     return b;
   }
 
@@ -154,10 +153,7 @@ public record EdgeNeXtConfig(
   }
 
   /** Builds an {@link EdgeNeXtConfig}; validation happens in {@link #build()}. */
-  public static final class Builder {
-    private int imgSize = 256;
-    private int inChans = 3;
-    private int numClasses = 1000;
+  public static final class Builder extends BackboneBuilder<Builder> {
     private List<Integer> depths = ints(3, 3, 9, 3);
     private List<Integer> dims = ints(24, 48, 88, 168);
     private List<Integer> heads = ints(8, 8, 8, 8);
@@ -165,12 +161,17 @@ public record EdgeNeXtConfig(
     private List<Integer> kernelSizes = ints(3, 5, 7, 9);
     private List<Integer> d2Scales = ints(2, 2, 3, 4);
     private List<Boolean> usePosEmb = List.of(false, true, false, false);
-    private double expandRatio = 4.0;
     private Float layerScaleInit = 1e-6f;
-    private float dropPathRate;
     private String attention = "xca";
 
-    private Builder() {}
+    private Builder() {
+      imgSize = 256;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * @param depths encoders per stage
@@ -189,33 +190,6 @@ public record EdgeNeXtConfig(
      */
     public Builder optHeads(int... heads) {
       this.heads = ints(heads);
-      return this;
-    }
-
-    /**
-     * @param imgSize input side
-     * @return this
-     */
-    public Builder optImgSize(int imgSize) {
-      this.imgSize = imgSize;
-      return this;
-    }
-
-    /**
-     * @param inChans input channels
-     * @return this
-     */
-    public Builder optInChans(int inChans) {
-      this.inChans = inChans;
-      return this;
-    }
-
-    /**
-     * @param numClasses classifier outputs (0 for features)
-     * @return this
-     */
-    public Builder optNumClasses(int numClasses) {
-      this.numClasses = numClasses;
       return this;
     }
 
@@ -256,12 +230,13 @@ public record EdgeNeXtConfig(
     }
 
     /**
-     * @param expandRatio MLP ratio
+     * timm's name for {@link #optMlpRatio}.
+     *
+     * @param expandRatio MLP hidden width relative to the stage width
      * @return this
      */
     public Builder optExpandRatio(double expandRatio) {
-      this.expandRatio = expandRatio;
-      return this;
+      return optMlpRatio(expandRatio);
     }
 
     /**
@@ -270,15 +245,6 @@ public record EdgeNeXtConfig(
      */
     public Builder optLayerScaleInit(Float layerScaleInit) {
       this.layerScaleInit = layerScaleInit;
-      return this;
-    }
-
-    /**
-     * @param dropPathRate stochastic depth of the last encoder
-     * @return this
-     */
-    public Builder optDropPathRate(float dropPathRate) {
-      this.dropPathRate = dropPathRate;
       return this;
     }
 
@@ -306,7 +272,7 @@ public record EdgeNeXtConfig(
           kernelSizes,
           d2Scales,
           usePosEmb,
-          expandRatio,
+          mlpRatio,
           layerScaleInit,
           dropPathRate,
           attention);

@@ -35,9 +35,7 @@ public record EfficientVitConfig(
   public EfficientVitConfig {
     Checks.positive("imgSize", imgSize);
     Checks.positive("inChans", inChans);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     if (widths.size() != 5 || depths.size() != 5) {
       throw new IllegalArgumentException(
           "EfficientViT needs 5 widths and 5 depths (stem + 4 stages), got widths "

@@ -3,6 +3,7 @@ package org.attnzoo.backbones.swiftformer;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
@@ -54,9 +55,7 @@ public record SwiftFormerConfig(
               embedDims, downsamples, layers.size(), layers));
     }
     Checks.positive("inChans", inChans);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     for (int i = 0; i < layers.size(); i++) {
       Checks.positive("layers[" + i + "]", layers.get(i));
       Checks.positive("embedDims[" + i + "]", embedDims.get(i));
@@ -102,36 +101,34 @@ public record SwiftFormerConfig(
    * @return a builder holding this configuration, to derive variants from it
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.imgSize = imgSize;
-    b.inChans = inChans;
-    b.numClasses = numClasses;
-    b.layers = layers;
-    b.embedDims = embedDims;
-    b.downsamples = downsamples;
-    b.mlpRatio = mlpRatio;
-    b.dropRate = dropRate;
-    b.dropPathRate = dropPathRate;
-    b.layerScaleInit = layerScaleInit;
-    b.attention = attention;
-    return b;
+    return builder()
+        .setStages(layers, embedDims)
+        .optDownsamples(downsamples)
+        .optImgSize(imgSize)
+        .optInChans(inChans)
+        .optNumClasses(numClasses)
+        .optMlpRatio(mlpRatio)
+        .optDropRate(dropRate)
+        .optDropPathRate(dropPathRate)
+        .optLayerScaleInit(layerScaleInit)
+        .optAttention(attention);
   }
 
   /** Builds a {@link SwiftFormerConfig}; validation happens in {@link #build()}. */
-  public static final class Builder {
-    private int imgSize = 224;
-    private int inChans = 3;
-    private int numClasses = 1000;
+  public static final class Builder extends BackboneBuilder<Builder> {
     private List<Integer> layers = List.of(3, 3, 6, 4);
     private List<Integer> embedDims = List.of(48, 56, 112, 220);
     private List<Boolean> downsamples = List.of(false, true, true, true);
-    private double mlpRatio = 4.0;
     private float dropRate;
-    private float dropPathRate;
     private Float layerScaleInit = 1e-5f;
     private String attention = "additive";
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * @param layers encoders per stage
@@ -154,56 +151,11 @@ public record SwiftFormerConfig(
     }
 
     /**
-     * @param imgSize input side
-     * @return this
-     */
-    public Builder optImgSize(int imgSize) {
-      this.imgSize = imgSize;
-      return this;
-    }
-
-    /**
-     * @param inChans input channels
-     * @return this
-     */
-    public Builder optInChans(int inChans) {
-      this.inChans = inChans;
-      return this;
-    }
-
-    /**
-     * @param numClasses classifier outputs (0 for features)
-     * @return this
-     */
-    public Builder optNumClasses(int numClasses) {
-      this.numClasses = numClasses;
-      return this;
-    }
-
-    /**
-     * @param mlpRatio MLP ratio
-     * @return this
-     */
-    public Builder optMlpRatio(double mlpRatio) {
-      this.mlpRatio = mlpRatio;
-      return this;
-    }
-
-    /**
      * @param dropRate dropout in the MLPs and before the classifiers
      * @return this
      */
     public Builder optDropRate(float dropRate) {
       this.dropRate = dropRate;
-      return this;
-    }
-
-    /**
-     * @param dropPathRate stochastic depth of the last encoder
-     * @return this
-     */
-    public Builder optDropPathRate(float dropPathRate) {
-      this.dropPathRate = dropPathRate;
       return this;
     }
 

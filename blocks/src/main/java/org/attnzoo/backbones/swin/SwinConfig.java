@@ -2,6 +2,7 @@ package org.attnzoo.backbones.swin;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
@@ -47,9 +48,7 @@ public record SwinConfig(
     Checks.positive("inChans", inChans);
     Checks.positive("embedDim", embedDim);
     Checks.positive("windowSize", windowSize);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     depths = List.copyOf(depths);
     numHeads = List.copyOf(numHeads);
     if (depths.isEmpty() || depths.size() != numHeads.size()) {
@@ -94,36 +93,33 @@ public record SwinConfig(
    * @return a builder holding this configuration, to derive variants from it
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.imgSize = imgSize;
-    b.patchSize = patchSize;
-    b.inChans = inChans;
-    b.numClasses = numClasses;
-    b.embedDim = embedDim;
-    b.depths = depths;
-    b.numHeads = numHeads;
-    b.windowSize = windowSize;
-    b.mlpRatio = mlpRatio;
-    b.qkvBias = qkvBias;
-    b.dropPathRate = dropPathRate;
-    return b;
+    return builder()
+        .setImage(imgSize, patchSize, windowSize)
+        .setSize(embedDim, depths, numHeads)
+        .optInChans(inChans)
+        .optNumClasses(numClasses)
+        .optMlpRatio(mlpRatio)
+        .optQkvBias(qkvBias)
+        .optDropPathRate(dropPathRate);
   }
 
   /** Builds a {@link SwinConfig}; validation happens in {@link #build()}. */
-  public static final class Builder {
-    private int imgSize = 224;
+  public static final class Builder extends BackboneBuilder<Builder> {
     private int patchSize = 4;
-    private int inChans = 3;
-    private int numClasses = 1000;
     private int embedDim = 96;
     private List<Integer> depths = List.of(2, 2, 6, 2);
     private List<Integer> numHeads = List.of(3, 6, 12, 24);
     private int windowSize = 7;
-    private double mlpRatio = 4.0;
     private boolean qkvBias = true;
-    private float dropPathRate = 0.1f;
 
-    private Builder() {}
+    private Builder() {
+      dropPathRate = 0.1f;
+    }
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * @param imgSize input side
@@ -152,47 +148,11 @@ public record SwinConfig(
     }
 
     /**
-     * @param inChans input channels
-     * @return this
-     */
-    public Builder optInChans(int inChans) {
-      this.inChans = inChans;
-      return this;
-    }
-
-    /**
-     * @param numClasses classifier outputs (0 for pooled features)
-     * @return this
-     */
-    public Builder optNumClasses(int numClasses) {
-      this.numClasses = numClasses;
-      return this;
-    }
-
-    /**
-     * @param mlpRatio MLP hidden ratio
-     * @return this
-     */
-    public Builder optMlpRatio(double mlpRatio) {
-      this.mlpRatio = mlpRatio;
-      return this;
-    }
-
-    /**
      * @param qkvBias bias in the qkv projection
      * @return this
      */
     public Builder optQkvBias(boolean qkvBias) {
       this.qkvBias = qkvBias;
-      return this;
-    }
-
-    /**
-     * @param dropPathRate stochastic depth of the last block
-     * @return this
-     */
-    public Builder optDropPathRate(float dropPathRate) {
-      this.dropPathRate = dropPathRate;
       return this;
     }
 

@@ -2,6 +2,7 @@ package org.attnzoo.backbones.vit;
 
 import ai.djl.ndarray.types.Shape;
 import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
@@ -52,9 +53,7 @@ public record VitConfig(
     Checks.positive("inChans", inChans);
     Checks.positive("depth", depth);
     Checks.divisible("embedDim", embedDim, "numHeads", numHeads);
-    if (numClasses < 0) {
-      throw new IllegalArgumentException("numClasses must be >= 0, got " + numClasses);
-    }
+    Checks.nonNegative("numClasses", numClasses);
     if (!"token".equals(globalPool) && !"avg".equals(globalPool)) {
       throw new IllegalArgumentException(
           "globalPool must be 'token' or 'avg', got '" + globalPool + "'");
@@ -89,44 +88,39 @@ public record VitConfig(
    * @return a builder holding this configuration, to derive variants from it
    */
   public Builder toBuilder() {
-    Builder b = new Builder();
-    b.imgSize = imgSize;
-    b.patchSize = patchSize;
-    b.inChans = inChans;
-    b.numClasses = numClasses;
-    b.embedDim = embedDim;
-    b.depth = depth;
-    b.numHeads = numHeads;
-    b.mlpRatio = mlpRatio;
-    b.qkvBias = qkvBias;
-    b.classToken = classToken;
-    b.globalPool = globalPool;
-    b.layerScaleInit = layerScaleInit;
-    b.dropPathRate = dropPathRate;
-    b.attention = attention;
-    b.layers = layers;
-    return b;
+    return builder()
+        .setImage(imgSize, patchSize)
+        .setSize(embedDim, depth, numHeads)
+        .optInChans(inChans)
+        .optNumClasses(numClasses)
+        .optMlpRatio(mlpRatio)
+        .optQkvBias(qkvBias)
+        .optPooling(classToken, globalPool)
+        .optLayerScaleInit(layerScaleInit)
+        .optDropPathRate(dropPathRate)
+        .optAttention(attention)
+        .optLayers(layers);
   }
 
   /** Builds a {@link VitConfig}; validation happens in {@link #build()}. */
-  public static final class Builder {
-    private int imgSize = 224;
+  public static final class Builder extends BackboneBuilder<Builder> {
     private int patchSize = 16;
-    private int inChans = 3;
-    private int numClasses = 1000;
     private int embedDim = 768;
     private int depth = 12;
     private int numHeads = 12;
-    private double mlpRatio = 4.0;
     private boolean qkvBias = true;
     private boolean classToken = true;
     private String globalPool = "token";
     private Float layerScaleInit;
-    private float dropPathRate;
     private String attention = "mhsa";
     private VitLayerFactory layers = VitLayerFactory.DENSE;
 
     private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
 
     /**
      * @param imgSize input side; @param patchSize patch side
@@ -146,33 +140,6 @@ public record VitConfig(
       this.embedDim = embedDim;
       this.depth = depth;
       this.numHeads = numHeads;
-      return this;
-    }
-
-    /**
-     * @param inChans input channels
-     * @return this
-     */
-    public Builder optInChans(int inChans) {
-      this.inChans = inChans;
-      return this;
-    }
-
-    /**
-     * @param numClasses classifier outputs (0 for features)
-     * @return this
-     */
-    public Builder optNumClasses(int numClasses) {
-      this.numClasses = numClasses;
-      return this;
-    }
-
-    /**
-     * @param mlpRatio MLP hidden ratio
-     * @return this
-     */
-    public Builder optMlpRatio(double mlpRatio) {
-      this.mlpRatio = mlpRatio;
       return this;
     }
 
@@ -202,15 +169,6 @@ public record VitConfig(
      */
     public Builder optLayerScaleInit(Float layerScaleInit) {
       this.layerScaleInit = layerScaleInit;
-      return this;
-    }
-
-    /**
-     * @param dropPathRate stochastic depth of the last layer
-     * @return this
-     */
-    public Builder optDropPathRate(float dropPathRate) {
-      this.dropPathRate = dropPathRate;
       return this;
     }
 
