@@ -78,10 +78,10 @@ class BackboneBuilderConfigTest {
   void sharedSettersChainWithTheFamilySetters() {
     VitConfig vit =
         VitConfig.builder()
-            .setImage(32, 4)
-            .setSize(64, 4, 4)
             .optInChans(1)
+            .setImage(32, 4)
             .optNumClasses(10)
+            .setSize(64, 4, 4)
             .optMlpRatio(2)
             .build();
     assertEquals(
