@@ -10,9 +10,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.attnzoo.zoo.AttnZoo;
@@ -31,28 +28,9 @@ class CliTest {
 
   @TempDir Path tmp;
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = AttnZooCli.execute(args);
-      return new Result(
-          code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
-
   @Test
   void listPrintsEveryVariant() {
-    Result r = run("list");
+    CliRun r = CliRun.of("list");
     assertEquals(0, r.code());
     for (Variant v : Variants.ALL) {
       assertTrue(r.out().contains(v.name()), v.name());
@@ -61,14 +39,14 @@ class CliTest {
 
   @Test
   void infoPrintsExactParameterCount() {
-    Result r = run("info", "vit_tiny_patch16_224");
+    CliRun r = CliRun.of("info", "vit_tiny_patch16_224");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("params: 5717416"), r.out()); // timm's count
   }
 
   @Test
   void unknownVariantIsAUsageError() {
-    Result r = run("info", "vit_nope");
+    CliRun r = CliRun.of("info", "vit_nope");
     assertEquals(2, r.code());
     assertTrue(r.err().contains("Known variants:"), r.err());
   }
@@ -88,8 +66,8 @@ class CliTest {
       NDArray expected =
           model.getBlock().forward(new ParameterStore(manager, false), new NDList(x), false).head();
       for (String w : new String[] {"w.params", "w.safetensors"}) {
-        Result r =
-            run(
+        CliRun r =
+            CliRun.of(
                 "run",
                 "--variant",
                 v.name(),
@@ -115,8 +93,8 @@ class CliTest {
           model.getBlock(), v.name(), v.config().inputShape(1), Map.of(), tmp.resolve("w.params"));
       Npy.write(Tensor.of(manager.zeros(new Shape(1, 3, 32, 32))), tmp.resolve("in.npy"));
     }
-    Result r =
-        run(
+    CliRun r =
+        CliRun.of(
             "run",
             "--variant",
             v.name(),

@@ -10,9 +10,6 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -49,18 +46,9 @@ class PredictDatasetTest {
     ImageIO.write(gray, "png", a.toFile());
     ImageIO.write(rgb, "png", b.toFile());
 
-    PrintStream old = System.out;
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      code =
-          AttnZooCli.execute("predict", "--dataset", "fashion-mnist", a.toString(), b.toString());
-    } finally {
-      System.setOut(old);
-    }
-    assertEquals(0, code);
-    List<String> lines = buf.toString(StandardCharsets.UTF_8).lines().toList();
+    CliRun r = CliRun.of("predict", "--dataset", "fashion-mnist", a.toString(), b.toString());
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
     assertEquals(2, lines.size(), lines.toString());
     assertTrue(lines.get(0).startsWith("boot.png "), lines.get(0));
     assertTrue(lines.get(1).startsWith("pullover-rgb.png "), lines.get(1));

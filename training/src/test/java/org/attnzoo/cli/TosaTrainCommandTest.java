@@ -14,10 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,25 +35,6 @@ class TosaTrainCommandTest {
   @TempDir static Path tmp;
 
   private static Path teacher;
-
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = AttnZooCli.execute(args);
-      return new Result(
-          code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
 
   private static final String[] SMALL = {
     "--data",
@@ -79,8 +57,8 @@ class TosaTrainCommandTest {
 
   @BeforeAll
   static void denseTeacher() {
-    Result r =
-        run(
+    CliRun r =
+        CliRun.of(
             args(
                 SMALL,
                 "train",
@@ -98,8 +76,8 @@ class TosaTrainCommandTest {
   @Test
   void allStagesEndToEnd() throws Exception {
     Path out = tmp.resolve("tosa07");
-    Result r =
-        run(
+    CliRun r =
+        CliRun.of(
             args(
                 SMALL,
                 "train",
@@ -174,8 +152,8 @@ class TosaTrainCommandTest {
       NDArray expected = keep07.getBlock().forward(ps, new NDList(x), false).head();
       NDArray at05 = keep05.getBlock().forward(ps, new NDList(x), false).head();
       assertFalse(expected.allClose(at05, 1e-4, 1e-4, false), "keep ratio changes the output");
-      Result ran =
-          run(
+      CliRun ran =
+          CliRun.of(
               "run",
               "--variant",
               v.name(),
@@ -214,8 +192,8 @@ class TosaTrainCommandTest {
   @Test
   void badKeepRatioAndWrongTeacherExitWithUsageErrors() {
     for (String bad : new String[] {"0", "1.5", "-1"}) {
-      Result r =
-          run(
+      CliRun r =
+          CliRun.of(
               args(
                   SMALL,
                   "train",
@@ -238,8 +216,8 @@ class TosaTrainCommandTest {
     } catch (java.io.IOException e) {
       throw new AssertionError(e);
     }
-    Result r =
-        run(
+    CliRun r =
+        CliRun.of(
             args(
                 SMALL,
                 "train",
@@ -254,11 +232,11 @@ class TosaTrainCommandTest {
         r.err().contains("does not fit the dense variant vit_micro_patch4_32")
             && r.err().contains("holds weights of variant 'vit_micro_patch4_32_tosa'"),
         r.err());
-    r = run("train", "--recipe", "tosa", "--out", tmp.resolve("bad").toString());
+    r = CliRun.of("train", "--recipe", "tosa", "--out", tmp.resolve("bad").toString());
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("needs a dense teacher (--teacher FILE)"), r.err());
     r =
-        run(
+        CliRun.of(
             "train",
             "--recipe",
             "tosa",
@@ -269,7 +247,7 @@ class TosaTrainCommandTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("needs a ToSA variant"), r.err());
     r =
-        run(
+        CliRun.of(
             args(
                 SMALL,
                 "train",
@@ -282,7 +260,7 @@ class TosaTrainCommandTest {
                 tmp.resolve("empty").toString()));
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("nothing to resume"), r.err());
-    r = run("train", "--keep-ratio", "0.5");
+    r = CliRun.of("train", "--keep-ratio", "0.5");
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("belong to --recipe tosa"), r.err());
   }
