@@ -206,8 +206,13 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
     return importance.getDevice().isGpu() ? selectWithTopK(importance) : selectOnHost(importance);
   }
 
-  /** {@link #select} by ranking on the host. */
-  NDArray selectOnHost(NDArray importance) {
+  /**
+   * {@link #select} by ranking on the host.
+   *
+   * @param importance {@code [B, N]}
+   * @return token indices {@code [B, keptTokens(N)]} (int64), ascending
+   */
+  public NDArray selectOnHost(NDArray importance) {
     int b = Math.toIntExact(importance.getShape().get(0));
     int n = Math.toIntExact(importance.getShape().get(1));
     int k = keptTokens(n);
@@ -234,8 +239,13 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
     return importance.getManager().create(kept, new Shape(b, k));
   }
 
-  /** {@link #select} with tensor ops ({@code topK}, {@code sort}), where the scores live. */
-  NDArray selectWithTopK(NDArray importance) {
+  /**
+   * {@link #select} with tensor ops ({@code topK}, {@code sort}), where the scores live.
+   *
+   * @param importance {@code [B, N]}
+   * @return token indices {@code [B, keptTokens(N)]} (int64), ascending
+   */
+  public NDArray selectWithTopK(NDArray importance) {
     long b = importance.getShape().get(0);
     long n = importance.getShape().get(1);
     NDArray scores = importance.stopGradient();

@@ -19,13 +19,16 @@ import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.tosa.TosaTraining;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitConfig;
+import org.attnzoo.backbones.vit.VitLayerFactory;
 import org.attnzoo.zoo.ForwardTiming;
+import org.attnzoo.zoo.Variants;
 
 /**
- * Forward latency of a dense ViT against ToSA at keep ratios 0.7 and 0.5 (alternate layers), in one
- * process, rounds interleaved so that load changes hit every model alike; wall-clock, process CPU
- * and calling-thread CPU time per forward. Not a test. Writes {@code
- * results/tosa-latency-<time>.csv}.
+ * Forward latency of a dense ViT from the registry against ToSA versions of it (selective layers 1,
+ * 3, 5, ...) at several keep ratios, in one process, rounds interleaved so that load changes hit
+ * every model alike; wall-clock, process CPU and calling-thread CPU time per forward. Random
+ * weights: the cost of a forward does not depend on them (the number of kept tokens is fixed by the
+ * keep ratio). Not a test. Writes {@code results/tosa-latency-<time>.csv}.
  *
  * <p>Run with one PyTorch thread ({@code -Dai.djl.pytorch.num_threads=1}): the calling thread's CPU
  * time is then all the work of a forward, measured to the microsecond and robust to a busy host
@@ -34,38 +37,45 @@ import org.attnzoo.zoo.ForwardTiming;
  * every forward and page faults dominate small ops (the selector's convolutions measured 10x
  * slower).
  *
- * <p>Arguments: {@code [embedDim depth heads batch rounds [imgSize patch inChans]]}, default
- * ViT-S/16 at 224 ({@code 384 12 6 4 7 224 16 3}): batch 4, 7 rounds of 3 forwards each. The
- * Fashion-MNIST ToSA model: {@code 64 6 4 100 7 28 4 1}.
+ * <p>Arguments: {@code [variant [batch [rounds [keeps [selectorHidden]]]]]}, default {@code
+ * vit_small_patch16_224 4 7 0.7,0.5 0}: a dense ViT variant of the registry, batch 4, 7 rounds of 3
+ * forwards per model, keep ratios 0.7 and 0.5, selector hidden channels = heads (0). The
+ * Fashion-MNIST model: {@code vit_mini_patch4_28 100 7 0.7,0.5 0}.
  */
 public final class TosaLatencyBenchmark {
 
   private TosaLatencyBenchmark() {}
 
   /**
-   * @param args optional {@code embedDim depth heads batch rounds imgSize patch inChans}
+   * @param args optional {@code variant batch rounds keeps selectorHidden}
    * @throws IOException if the CSV cannot be written
    */
   public static void main(String[] args) throws IOException {
-    int dim = args.length > 0 ? Integer.parseInt(args[0]) : 384;
-    int depth = args.length > 1 ? Integer.parseInt(args[1]) : 12;
-    int heads = args.length > 2 ? Integer.parseInt(args[2]) : 6;
-    int batch = args.length > 3 ? Integer.parseInt(args[3]) : 4;
-    int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 7;
-    int imgSize = args.length > 5 ? Integer.parseInt(args[5]) : 224;
-    int patch = args.length > 6 ? Integer.parseInt(args[6]) : 16;
-    int inChans = args.length > 7 ? Integer.parseInt(args[7]) : 3;
-    VitConfig dense =
-        VitConfig.builder()
-            .setImage(imgSize, patch)
-            .optInChans(inChans)
-            .setSize(dim, depth, heads)
-            .build();
-    double[] keeps = {1.0, 0.7, 0.5}; // 1.0 stands for the dense model itself
+    String variant = args.length > 0 ? args[0] : "vit_small_patch16_224";
+    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 7;
+    double[] keeps =
+        Arrays.stream((args.length > 3 ? args[3] : "0.7,0.5").split(","))
+            .mapToDouble(Double::parseDouble)
+            .toArray();
+    int selectorHidden = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+    if (!(Variants.get(variant).config() instanceof VitConfig dense)
+        || dense.layers() != VitLayerFactory.DENSE) {
+      throw new IllegalArgumentException(
+          "TosaLatencyBenchmark needs a dense ViT variant (e.g. vit_mini_patch4_28), got "
+              + variant);
+    }
     List<VitConfig> configs = new ArrayList<>();
     configs.add(dense);
-    configs.add(dense.toBuilder().optLayers(TosaLayers.alternate(depth, 0.7)).build());
-    configs.add(dense.toBuilder().optLayers(TosaLayers.alternate(depth, 0.5)).build());
+    List<Integer> selective = new ArrayList<>();
+    for (int i = 1; i < dense.depth(); i += 2) {
+      selective.add(i);
+    }
+    for (double keep : keeps) {
+      TosaLayers layers =
+          new TosaLayers(keep, selective, selectorHidden, TosaLayers.DEFAULT_KERNEL);
+      configs.add(dense.toBuilder().optLayers(layers).build());
+    }
     try (NDManager manager = NDManager.newBaseManager()) {
       List<VisionTransformer> models = new ArrayList<>();
       for (VitConfig cfg : configs) {
@@ -104,9 +114,9 @@ public final class TosaLatencyBenchmark {
       double denseThread = ForwardTiming.median(thread[0]);
       try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out))) {
         String header =
-            "model,embed_dim,depth,heads,batch,keep_ratio,median_ms,p25_ms,p75_ms,latency_vs_dense,"
-                + "median_cpu_ms,cpu_vs_dense,median_thread_cpu_ms,thread_cpu_vs_dense,"
-                + "paired_thread_cpu_vs_dense,attention_macs,"
+            "model,variant,batch,keep_ratio,selector_hidden,median_ms,p25_ms,p75_ms,"
+                + "latency_vs_dense,median_cpu_ms,cpu_vs_dense,median_thread_cpu_ms,"
+                + "thread_cpu_vs_dense,paired_thread_cpu_vs_dense,attention_macs,"
                 + "selector_macs,layer_macs,layer_macs_vs_dense";
         w.println(header);
         System.out.println(header);
@@ -116,13 +126,12 @@ public final class TosaLatencyBenchmark {
           String row =
               String.format(
                   java.util.Locale.ROOT,
-                  "%s,%d,%d,%d,%d,%.1f,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%.2f,%.3f,%.3f,%d,%d,%d,%.3f",
+                  "%s,%s,%d,%.2f,%d,%.2f,%.2f,%.2f,%.3f,%.2f,%.3f,%.2f,%.3f,%.3f,%d,%d,%d,%.3f",
                   i == 0 ? "dense" : "tosa",
-                  dim,
-                  depth,
-                  heads,
+                  variant,
                   batch,
-                  keeps[i],
+                  i == 0 ? 1.0 : keeps[i - 1],
+                  i == 0 ? 0 : selectorHidden,
                   ForwardTiming.median(s),
                   s[s.length / 4],
                   s[3 * s.length / 4],
