@@ -64,11 +64,24 @@ public record TosaLayers(
    * @return the layout
    */
   public static TosaLayers alternate(int depth, double keepRatio) {
+    return alternate(depth, keepRatio, 0);
+  }
+
+  /**
+   * Every second layer selective, starting at layer 1 (1, 3, 5, ...), with selectors of {@code
+   * selectorHidden} hidden channels.
+   *
+   * @param depth the number of layers
+   * @param keepRatio share of the patch tokens kept in selective layers
+   * @param selectorHidden hidden channels of each selector, or 0 for the number of heads
+   * @return the layout
+   */
+  public static TosaLayers alternate(int depth, double keepRatio, int selectorHidden) {
     List<Integer> layers = new ArrayList<>();
     for (int i = 1; i < depth; i += 2) {
       layers.add(i);
     }
-    return new TosaLayers(keepRatio, layers, 0, DEFAULT_KERNEL);
+    return new TosaLayers(keepRatio, layers, selectorHidden, DEFAULT_KERNEL);
   }
 
   @Override

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.util.List;
@@ -67,6 +68,26 @@ class TosaVitTest {
       // Per selector (h = 2 heads = hidden, kernel 3): conv1 2*2*3 + 2, conv2 2*2*3 + 2.
       assertEquals(count(d) + 2 * 28, count(t));
       assertEquals(expected, TosaTraining.selectorParameters(tosa).keySet());
+    }
+  }
+
+  @Test
+  void narrowSelectorsHaveTheirOwnHiddenWidth() {
+    VitConfig wide = DENSE.toBuilder().setSize(32, 4, 4).build();
+    VitConfig narrow = wide.toBuilder().optLayers(TosaLayers.alternate(4, 0.5, 2)).build();
+    try (NDManager manager = NDManager.newBaseManager()) {
+      VisionTransformer tosa = narrow.newBlock();
+      tosa.initialize(manager, DataType.FLOAT32, narrow.inputShape(1));
+      Map<String, Parameter> selectors = TosaTraining.selectorParameters(tosa);
+      // 4 heads in, 2 hidden channels, kernel 1 x 3, and back to 4 heads.
+      assertEquals(
+          new Shape(2, 4, 1, 3),
+          selectors.get("blocks.1.selector.conv1.weight").getArray().getShape());
+      assertEquals(
+          new Shape(4, 2, 1, 3),
+          selectors.get("blocks.3.selector.conv2.weight").getArray().getShape());
+      // Per selector: conv1 4*2*3 + 2, conv2 2*4*3 + 4.
+      assertEquals(2 * 54, count(selectors));
     }
   }
 

@@ -67,13 +67,8 @@ public final class TosaLatencyBenchmark {
     }
     List<VitConfig> configs = new ArrayList<>();
     configs.add(dense);
-    List<Integer> selective = new ArrayList<>();
-    for (int i = 1; i < dense.depth(); i += 2) {
-      selective.add(i);
-    }
     for (double keep : keeps) {
-      TosaLayers layers =
-          new TosaLayers(keep, selective, selectorHidden, TosaLayers.DEFAULT_KERNEL);
+      TosaLayers layers = TosaLayers.alternate(dense.depth(), keep, selectorHidden);
       configs.add(dense.toBuilder().optLayers(layers).build());
     }
     try (NDManager manager = NDManager.newBaseManager()) {
