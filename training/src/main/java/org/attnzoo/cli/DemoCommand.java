@@ -78,26 +78,7 @@ final class DemoCommand implements Callable<Integer> {
       epochs = Math.max(2, (12_000 + n - 1) / n);
     }
     // The default recipe, shortened: ~12,000 images, 0.3 of an epoch of warm-up, batch 64.
-    TrainConfig d =
-        TrainConfig.defaults().withEpochs(epochs).withWarmupEpochs(Math.min(0.3, epochs));
-    TrainConfig config =
-        new TrainConfig(
-            d.epochs(),
-            64,
-            d.lr(),
-            d.minLr(),
-            d.warmupEpochs(),
-            d.weightDecay(),
-            d.beta1(),
-            d.beta2(),
-            d.eps(),
-            d.labelSmoothing(),
-            d.clipGrad(),
-            d.emaDecay(),
-            d.dropPath(),
-            d.augment(),
-            d.seed(),
-            d.evalBatchSize());
+    TrainConfig config = TrainConfig.defaults().withSchedule(epochs, 64, Math.min(0.3, epochs));
     TrainCommand.Result trained =
         TrainCommand.train(v, config, data, maxTrain, out, false, 0, device, false);
     System.out.println(trained.summary());

@@ -92,33 +92,11 @@ public record TrainConfig(
 
   /**
    * @param epochs training epochs
-   * @return a copy with this many epochs
+   * @param batchSize images per step
+   * @param warmupEpochs linear warm-up length in epochs, at most {@code epochs}
+   * @return a copy with this schedule, the optimiser, regularisation and data settings unchanged
    */
-  public TrainConfig withEpochs(int epochs) {
-    return new TrainConfig(
-        epochs,
-        batchSize,
-        lr,
-        minLr,
-        Math.min(warmupEpochs, epochs),
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        labelSmoothing,
-        clipGrad,
-        emaDecay,
-        dropPath,
-        augment,
-        seed,
-        evalBatchSize);
-  }
-
-  /**
-   * @param warmupEpochs linear warm-up length in epochs
-   * @return a copy with it
-   */
-  public TrainConfig withWarmupEpochs(double warmupEpochs) {
+  public TrainConfig withSchedule(int epochs, int batchSize, double warmupEpochs) {
     return new TrainConfig(
         epochs,
         batchSize,
