@@ -59,12 +59,7 @@ public final class TosaLatencyBenchmark {
             .mapToDouble(Double::parseDouble)
             .toArray();
     int selectorHidden = args.length > 4 ? Integer.parseInt(args[4]) : 0;
-    if (!(Variants.get(variant).config() instanceof VitConfig dense)
-        || dense.layers() != VitLayerFactory.DENSE) {
-      throw new IllegalArgumentException(
-          "TosaLatencyBenchmark needs a dense ViT variant (e.g. vit_mini_patch4_28), got "
-              + variant);
-    }
+    VitConfig dense = denseVit(variant);
     List<VitConfig> configs = new ArrayList<>();
     configs.add(dense);
     for (double keep : keeps) {
@@ -146,6 +141,20 @@ public final class TosaLatencyBenchmark {
       }
       System.out.println("wrote " + out);
     }
+  }
+
+  /**
+   * @param variant a registry variant name
+   * @return its configuration
+   * @throws IllegalArgumentException unless it is a dense ViT (ToSA layouts are built from it)
+   */
+  static VitConfig denseVit(String variant) {
+    if (!(Variants.get(variant).config() instanceof VitConfig dense)
+        || dense.layers() != VitLayerFactory.DENSE) {
+      throw new IllegalArgumentException(
+          "the ToSA benchmarks need a dense ViT variant (e.g. vit_mini_patch4_28), got " + variant);
+    }
+    return dense;
   }
 
   /** Wall-clock, process CPU and calling-thread CPU milliseconds of one forward. */

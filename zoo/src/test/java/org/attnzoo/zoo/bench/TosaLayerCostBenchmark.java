@@ -19,9 +19,7 @@ import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitConfig;
-import org.attnzoo.backbones.vit.VitLayerFactory;
 import org.attnzoo.zoo.ForwardTiming;
-import org.attnzoo.zoo.Variants;
 
 /**
  * Where the time of one ToSA selective layer goes, piece by piece, against the dense layer it
@@ -52,12 +50,7 @@ public final class TosaLayerCostBenchmark {
     double keep = args.length > 2 ? Double.parseDouble(args[2]) : 0.5;
     int selectorHidden = args.length > 3 ? Integer.parseInt(args[3]) : 0;
     int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 50;
-    if (!(Variants.get(variant).config() instanceof VitConfig dense)
-        || dense.layers() != VitLayerFactory.DENSE) {
-      throw new IllegalArgumentException(
-          "TosaLayerCostBenchmark needs a dense ViT variant (e.g. vit_mini_patch4_28), got "
-              + variant);
-    }
+    VitConfig dense = TosaLatencyBenchmark.denseVit(variant);
     VitConfig tosa =
         dense.toBuilder()
             .optLayers(new TosaLayers(keep, List.of(1), selectorHidden, TosaLayers.DEFAULT_KERNEL))
