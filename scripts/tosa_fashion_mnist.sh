@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # ToSA on Fashion-MNIST (attnzoo train --recipe tosa): from a trained dense ViT (vit_mini_patch4_28),
-# train the ToSA model at keep ratios 0.7 and 0.5 (stage 2: selectors; stage 3: fine-tuning) and
-# print a markdown table: dense vs keep 0.7 vs keep 0.5, test accuracy, attention MACs per image and
-# forward latency relative to the dense model (measured in the same process, interleaved).
+# train the ToSA model at keep ratios 0.7, 0.5, 0.4 and 0.3 (stage 2: selectors; stage 3:
+# fine-tuning) and print a markdown table: dense vs each keep ratio, test accuracy, attention MACs
+# per image and forward latency relative to the dense model (measured in the same process,
+# interleaved; on a busy machine prefer TosaLatencyBenchmark on a quiet one, see src/docs/tosa.md).
 #
 # Usage: scripts/tosa_fashion_mnist.sh TEACHER.params [OUT] [more `attnzoo train` options]
 #   TEACHER.params  e.g. runs/fm-mini/vit_mini_patch4_28.params (from `attnzoo train --out runs/fm-mini`)
-#   OUT             output folder (default runs/tosa-fm); the runs go to OUT/keep0.7, OUT/keep0.5
+#   OUT             output folder (default runs/tosa-fm); the runs go to OUT/keep0.7, OUT/keep0.5, ...
 # Environment: EPOCHS (stage 3, default 10), SELECTOR_EPOCHS (stage 2, default 1),
-#   DATA (default fashion-mnist), KEEPS (default "0.7 0.5"), VARIANT (default vit_mini_patch4_28_tosa).
+#   DATA (default fashion-mnist), KEEPS (default "0.7 0.5 0.4 0.3"), VARIANT (default vit_mini_patch4_28_tosa).
 # The measured run (src/docs/tosa.md, "Fashion-MNIST result"):
 #   scripts/tosa_fashion_mnist.sh runs/fm-mini/vit_mini_patch4_28.params runs/tosa-fm \
 #     --lr 5e-4 --warmup-epochs 0.5 --padding 2 --distill 0.5 --latency-iters 30
@@ -28,7 +29,7 @@ fi
 EPOCHS="${EPOCHS:-10}"
 SELECTOR_EPOCHS="${SELECTOR_EPOCHS:-1}"
 DATA="${DATA:-fashion-mnist}"
-KEEPS="${KEEPS:-0.7 0.5}"
+KEEPS="${KEEPS:-0.7 0.5 0.4 0.3}"
 VARIANT="${VARIANT:-vit_mini_patch4_28_tosa}"
 
 for keep in $KEEPS; do
