@@ -40,7 +40,8 @@ import org.attnzoo.zoo.Variants;
  * <p>Arguments: {@code [variant [batch [rounds [keeps [selectorHidden]]]]]}, default {@code
  * vit_small_patch16_224 4 7 0.7,0.5 0}: a dense ViT variant of the registry, batch 4, 7 rounds of 3
  * forwards per model, keep ratios 0.7 and 0.5, selector hidden channels = heads (0). The
- * Fashion-MNIST model: {@code vit_mini_patch4_28 100 7 0.7,0.5 0}.
+ * Fashion-MNIST models (2-channel selectors, as shipped): {@code vit_mini_patch4_28 100 10
+ * 0.7,0.5,0.4,0.3 2}.
  */
 public final class TosaLatencyBenchmark {
 
