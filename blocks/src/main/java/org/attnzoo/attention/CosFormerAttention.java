@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import org.attnzoo.export.OnnxGraph;
+import org.attnzoo.nn.Scalars;
 
 /**
  * cosFormer attention (Qin et al., ICLR 2022, "cosFormer: Rethinking Softmax in Attention"), laid
@@ -105,7 +106,7 @@ public class CosFormerAttention extends SeparateProjectionAttention {
   static NDArray attend(NDArray q, NDArray k, NDArray v) {
     NDArray kv = k.transpose(0, 1, 3, 2).matMul(v); // [B, h, 2d, d]
     NDArray kSum = k.sum(new int[] {2}, true).transpose(0, 1, 3, 2); // [B, h, 2d, 1]
-    NDArray denominator = q.matMul(kSum).maximum(EPS); // [B, h, N, 1]
+    NDArray denominator = Scalars.maximum(q.matMul(kSum), EPS); // [B, h, N, 1]
     return q.matMul(kv).div(denominator);
   }
 
@@ -121,7 +122,7 @@ public class CosFormerAttention extends SeparateProjectionAttention {
   static NDArray causalAttend(NDArray q, NDArray k, NDArray v) {
     NDArray kv = k.expandDims(-1).matMul(v.expandDims(-2)).cumSum(2); // [B, h, N, 2d, d]
     NDArray numerator = q.expandDims(-2).matMul(kv).squeeze(-2);
-    NDArray denominator = q.mul(k.cumSum(2)).sum(new int[] {-1}, true).maximum(EPS);
+    NDArray denominator = Scalars.maximum(q.mul(k.cumSum(2)).sum(new int[] {-1}, true), EPS);
     return numerator.div(denominator);
   }
 

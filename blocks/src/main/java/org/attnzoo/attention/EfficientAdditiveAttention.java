@@ -14,6 +14,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scalars;
 
 /**
  * Efficient additive attention, SwiftFormer (Shaker et al., ICCV 2023), laid out as timm's {@code
@@ -79,8 +80,7 @@ public class EfficientAdditiveAttention extends AbstractBlock implements OnnxExp
     // alpha = q w_g / sqrt(d): one score per token, L2-normalised over the N tokens as in the
     // official code (not a softmax).
     NDArray alpha =
-        q.matMul(ps.getValue(wg, x.getDevice(), training))
-            .mul(scale)
+        Scalars.mul(q.matMul(ps.getValue(wg, x.getDevice(), training)), scale)
             .normalize(2, 1, NORMALIZE_EPS);
     // The global query is the alpha-weighted sum of the queries, [B, 1, C].
     NDArray globalQuery = alpha.mul(q).sum(new int[] {1}, true);

@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scalars;
 
 /**
  * Hydra attention (Bolya et al., 2022, "Hydra Attention: Efficient Attention with Many Heads"),
@@ -63,7 +64,7 @@ public class HydraAttention extends AbstractBlock implements OnnxExportable {
    */
   static NDArray l2Normalize(NDArray x) {
     NDArray squared = x.square().sum(new int[] {-1}, true);
-    return x.div(squared.maximum(EPS * EPS).sqrt());
+    return x.div(Scalars.maximum(squared, EPS * EPS).sqrt());
   }
 
   private void check(Shape in) {

@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scalars;
 
 /**
  * Multi-head self-attention (Vaswani et al., 2017), laid out as timm's {@code Attention}: one fused
@@ -78,7 +79,7 @@ public class MultiHeadSelfAttention extends AbstractBlock
     long b = x.getShape().get(0);
     long n = x.getShape().get(1);
     NDList qkvList = queriesKeysValues(ps, x, training);
-    NDArray q = qkvList.get(0).mul(scale);
+    NDArray q = Scalars.mul(qkvList.get(0), scale);
     NDArray logits = q.matMul(qkvList.get(1).transpose(0, 1, 3, 2));
     NDArray attn =
         attnDrop.forward(ps, new NDList(logits.softmax(-1)), training).singletonOrThrow();

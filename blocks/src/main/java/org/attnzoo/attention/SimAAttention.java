@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scalars;
 
 /**
  * SimA, softmax-free attention (Koohpayegani and Pirsiavash, WACV 2024, "SimA: Simple Softmax-free
@@ -75,7 +76,7 @@ public class SimAAttention extends AbstractBlock implements OnnxExportable {
    * @return the normalised array
    */
   static NDArray l1NormalizeTokens(NDArray x) {
-    return x.div(x.abs().sum(new int[] {2}, true).maximum(EPS));
+    return x.div(Scalars.maximum(x.abs().sum(new int[] {2}, true), EPS));
   }
 
   /**

@@ -21,7 +21,7 @@ public class Hardswish extends AbstractBlock implements OnnxExportable {
    * @return {@code x * relu6(x + 3) / 6}, elementwise
    */
   public static NDArray hardswish(NDArray x) {
-    return x.mul(x.add(3f).clip(0f, 6f)).div(6f);
+    return Scalars.div(x.mul(x.add(3f).clip(0f, 6f)), 6);
   }
 
   @Override

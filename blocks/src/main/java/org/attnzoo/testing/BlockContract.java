@@ -25,8 +25,9 @@ import org.attnzoo.nn.ParameterPaths;
 /**
  * The checks every attnzoo block must pass, usable from any module's tests (and by authors of new
  * blocks): shape inference agrees with the forward pass at several batch sizes, every parameter
- * receives a gradient, parameters survive a save/load round trip, and bad input is rejected with an
- * {@link IllegalArgumentException}. Failures throw {@link AssertionError}.
+ * receives a gradient, gradients do not change when the garbage collector runs between the forward
+ * and the backward pass, parameters survive a save/load round trip, and bad input is rejected with
+ * an {@link IllegalArgumentException}. Failures throw {@link AssertionError}.
  */
 public final class BlockContract {
 
@@ -47,6 +48,7 @@ public final class BlockContract {
         shapesAgree(manager, block, withBatch(input, batch));
       }
       gradientsReachEveryParameter(manager, block, input);
+      gradientsSurviveGarbageCollection(manager, block, input);
       saveLoadRoundTrip(manager, block, factory.get(), input);
     }
   }
@@ -115,6 +117,81 @@ public final class BlockContract {
     }
     if (!missing.isEmpty()) {
       throw new AssertionError("parameters without gradient: " + missing);
+    }
+  }
+
+  /**
+   * Runs the same training-mode forward and backward twice, the second time with {@link
+   * FreedMemory#overwrite()} between the two passes, and requires identical gradients for the input
+   * and every parameter. A block whose autograd graph keeps a tensor over memory the JVM may free
+   * (DJL's number arithmetic, see {@code org.attnzoo.nn.Scalars}) fails here with garbage
+   * gradients.
+   *
+   * @param manager the manager
+   * @param block an initialised block
+   * @param input the input shape
+   */
+  public static void gradientsSurviveGarbageCollection(
+      NDManager manager, Block block, Shape input) {
+    Shape batch = withBatch(input, Math.max(2, input.get(0)));
+    NDArray x = manager.randomNormal(batch);
+    NDArray projection = manager.randomNormal(block.getOutputShapes(new Shape[] {batch})[0]);
+    Map<String, float[]> calm = gradients(manager, block, x, projection, false);
+    Map<String, float[]> collected = gradients(manager, block, x, projection, true);
+    for (Map.Entry<String, float[]> e : calm.entrySet()) {
+      float[] a = e.getValue();
+      float[] b = collected.get(e.getKey());
+      for (int i = 0; i < a.length; i++) {
+        if (Math.abs(a[i] - b[i]) > 1e-5f * (1 + Math.abs(a[i]))) {
+          throw new AssertionError(
+              "gradient of "
+                  + e.getKey()
+                  + " changed when freed direct memory was reused before the backward pass: "
+                  + a[i]
+                  + " became "
+                  + b[i]
+                  + " at index "
+                  + i
+                  + " (a tensor the autograd graph saved lives in JVM-owned memory)");
+        }
+      }
+    }
+  }
+
+  private static Map<String, float[]> gradients(
+      NDManager manager, Block block, NDArray x, NDArray projection, boolean overwriteFreed) {
+    Map<String, Parameter> params = ParameterPaths.of(block);
+    for (Parameter p : params.values()) {
+      if (p.requiresGradient() && p.getArray().hasGradient()) {
+        NDArray g = p.getArray().getGradient();
+        g.subi(g);
+      }
+    }
+    // Same seed for both runs, so that dropout and drop path draw the same masks.
+    Engine.getInstance().setRandomSeed(11);
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray input = x.duplicate();
+      input.attach(scope);
+      input.setRequiresGradient(true);
+      Map<String, float[]> out = new java.util.LinkedHashMap<>();
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray y = block.forward(new ParameterStore(scope, false), new NDList(input), true).head();
+        NDArray loss = y.mul(projection).sum();
+        if (overwriteFreed) {
+          try (FreedMemory claim = FreedMemory.overwrite()) {
+            gc.backward(loss);
+          }
+        } else {
+          gc.backward(loss);
+        }
+      }
+      out.put("input", input.getGradient().toFloatArray());
+      for (Map.Entry<String, Parameter> e : params.entrySet()) {
+        if (e.getValue().requiresGradient()) {
+          out.put(e.getKey(), e.getValue().getArray().getGradient().toFloatArray());
+        }
+      }
+      return out;
     }
   }
 

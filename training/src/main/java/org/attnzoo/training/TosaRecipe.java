@@ -22,6 +22,7 @@ import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.tosa.TosaTraining;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitConfig;
+import org.attnzoo.nn.Scalars;
 import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
 import org.attnzoo.training.data.Datasets;
@@ -492,13 +493,16 @@ public final class TosaRecipe {
                 if (distill > 0) {
                   NDArray teacherLogits =
                       dense.forward(ps, new NDList(x), false).singletonOrThrow().stopGradient();
-                  loss = loss.add(Losses.softDistillation(logits, teacherLogits).mul(distill));
+                  loss =
+                      loss.add(
+                          Scalars.mul(Losses.softDistillation(logits, teacherLogits), distill));
                 }
                 if (selectorWeight > 0) {
                   loss =
                       loss.add(
-                          TosaTraining.selectorLoss(student, dense, ps, x, true)
-                              .mul(selectorWeight));
+                          Scalars.mul(
+                              TosaTraining.selectorLoss(student, dense, ps, x, true),
+                              selectorWeight));
                 }
                 return new TrainingRun.Objective.Output(loss, logits);
               },

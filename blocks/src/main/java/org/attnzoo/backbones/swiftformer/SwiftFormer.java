@@ -23,6 +23,7 @@ import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ElementwiseActivation;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.Scalars;
 import org.attnzoo.nn.Sequences;
 
 /**
@@ -137,7 +138,7 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
     }
     NDArray logits = head.forward(ps, pooled, training).singletonOrThrow();
     NDArray dist = headDist.forward(ps, pooled, training).singletonOrThrow();
-    return new NDList(logits.add(dist).div(2));
+    return new NDList(Scalars.div(logits.add(dist), 2));
   }
 
   @Override

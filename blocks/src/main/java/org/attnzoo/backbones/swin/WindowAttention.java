@@ -17,6 +17,7 @@ import org.attnzoo.attention.FusedQkv;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.Scalars;
 import org.attnzoo.nn.Scopes;
 
 /**
@@ -130,7 +131,7 @@ public class WindowAttention extends AbstractBlock implements OnnxExportable {
     NDArray qkvOut = qkv.forward(ps, new NDList(x), training).singletonOrThrow();
     // [B_, N, 3C] -> [3, B_, h, N, d]: the channel layout is (q|k|v) x heads x d, as in timm.
     NDArray split = qkvOut.reshape(windows, area, 3, numHeads, -1).transpose(2, 0, 3, 1, 4);
-    NDArray q = split.get(0).mul(scale);
+    NDArray q = Scalars.mul(split.get(0), scale);
     NDArray attn = q.matMul(split.get(1).transpose(0, 1, 3, 2));
     attn = attn.add(relativePositionBias(ps, x, training));
     if (inputs.size() > 1) {

@@ -19,6 +19,7 @@ import java.util.Set;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.nn.ParameterPaths;
+import org.attnzoo.nn.Scalars;
 
 /**
  * The ToSA training recipe (Singh et al., 2024, Sec. 3.2), as losses and parameter sets a trainer
@@ -103,7 +104,7 @@ public final class TosaTraining {
     if (total == null) {
       throw new IllegalArgumentException("the model has no ToSA selective layers");
     }
-    return total.div(count);
+    return Scalars.div(total, count);
   }
 
   /**
@@ -156,10 +157,10 @@ public final class TosaTraining {
       NDArray t = teacher.forward(ps, new NDList(images), false).singletonOrThrow().stopGradient();
       NDArray logP = t.logSoftmax(1);
       NDArray kd = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}).mean();
-      loss = loss.add(kd.mul(distillWeight));
+      loss = loss.add(Scalars.mul(kd, distillWeight));
     }
     if (selectorWeight > 0) {
-      loss = loss.add(selectorLoss(tosa, teacher, ps, images, true).mul(selectorWeight));
+      loss = loss.add(Scalars.mul(selectorLoss(tosa, teacher, ps, images, true), selectorWeight));
     }
     return loss;
   }
