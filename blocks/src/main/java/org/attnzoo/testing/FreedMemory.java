@@ -53,6 +53,34 @@ public final class FreedMemory implements AutoCloseable {
     return m;
   }
 
+  /**
+   * Runs {@link #overwrite()} over and over on a background thread until closed, so that any read
+   * of freed direct memory during the code under test (a training run, say) sees garbage and shows
+   * up as a difference between runs.
+   *
+   * @return closes the background thread
+   */
+  public static AutoCloseable pressure() {
+    java.util.concurrent.atomic.AtomicBoolean running =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Thread t =
+        new Thread(
+            () -> {
+              while (running.get()) {
+                try (FreedMemory claim = overwrite()) {
+                  Thread.onSpinWait();
+                }
+              }
+            },
+            "freed-memory-pressure");
+    t.setDaemon(true);
+    t.start();
+    return () -> {
+      running.set(false);
+      t.join();
+    };
+  }
+
   /** Lets the claimed buffers go. */
   @Override
   public void close() {

@@ -15,6 +15,9 @@ package org.attnzoo.training;
  * @param stage the training stage ({@code train} for a one-stage run; {@code stage2} (selectors) or
  *     {@code stage3} (fine-tuning) in the ToSA recipe); null in checkpoints written before stages
  *     existed, read as {@code train}
+ * @param skippedSteps steps of this epoch whose loss or gradients were not finite, so that the
+ *     optimizer did not apply them (a healthy run has none; 0 in checkpoints written before the
+ *     count existed)
  */
 public record EpochMetrics(
     int epoch,
@@ -26,14 +29,15 @@ public record EpochMetrics(
     double testAcc,
     double imagesPerSecond,
     double seconds,
-    String stage) {
+    String stage,
+    long skippedSteps) {
 
   /** Stage name of a plain one-stage run. */
   public static final String TRAIN = "train";
 
   /** CSV header matching {@link #csv()}. */
   public static final String CSV_HEADER =
-      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds,stage";
+      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds,stage,skipped_steps";
 
   /**
    * @return the row as CSV
@@ -41,7 +45,7 @@ public record EpochMetrics(
   public String csv() {
     return String.format(
         java.util.Locale.ROOT,
-        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%s",
+        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%s,%d",
         epoch,
         step,
         lr,
@@ -51,6 +55,7 @@ public record EpochMetrics(
         testAcc,
         imagesPerSecond,
         seconds,
-        stage == null ? TRAIN : stage);
+        stage == null ? TRAIN : stage,
+        skippedSteps);
   }
 }

@@ -87,7 +87,8 @@ public final class Progress {
     }
     out.printf(
         Locale.ROOT,
-        "%s%sepoch %d: train loss %.4f acc %s | test loss %.4f acc %.2f%% | %.0f img/s, %s%n",
+        "%s%sepoch %d: train loss %.4f acc %s | test loss %.4f acc %.2f%% | %.0f img/s, %s |"
+            + " %d skipped steps%n",
         terminal ? "\r\033[K" : "",
         m.stage() == null || EpochMetrics.TRAIN.equals(m.stage()) ? "" : m.stage() + " ",
         m.epoch(),
@@ -96,7 +97,8 @@ public final class Progress {
         m.testLoss(),
         100 * m.testAcc(),
         m.imagesPerSecond(),
-        clock(m.seconds()));
+        clock(m.seconds()),
+        m.skippedSteps());
     out.flush();
     lastDraw = 0;
   }

@@ -366,6 +366,7 @@ public final class TrainingRun implements AutoCloseable {
     boolean hasLogits = true;
     int seen = 0;
     double lr = 0;
+    long skippedBefore = skipped;
     for (int s = 0; s < stepsPerEpoch; s++) {
       long step = steps++;
       int from = s * config.batchSize();
@@ -459,7 +460,8 @@ public final class TrainingRun implements AutoCloseable {
         eval[1],
         seen / trainSeconds,
         seconds,
-        stage.name());
+        stage.name(),
+        skipped - skippedBefore);
   }
 
   /**
