@@ -37,7 +37,7 @@ class DeterminismTest {
             DeterminismProbe.train(name, dir.resolve("b").resolve(name), 1, 0, false);
         if (a.get(0).trainLoss() != b.get(0).trainLoss()
             || a.get(0).testLoss() != b.get(0).testLoss()) {
-          problems.add(name + ": losses " + a + " vs " + b);
+          problems.add(name + ": losses " + losses(a) + " vs " + losses(b));
         }
         first.put(name, DeterminismProbe.state(dir.resolve("a").resolve(name)));
         String diff =
@@ -76,7 +76,7 @@ class DeterminismTest {
         DeterminismProbe.copyCheckpoint(stopped, resumed);
         List<EpochMetrics> h = DeterminismProbe.train(name, resumed, 2, 0, true);
         if (h.get(1).trainLoss() != full.get(1).trainLoss()) {
-          problems.add("resume " + i + ": epoch-2 loss " + h.get(1) + " vs " + full.get(1));
+          problems.add("resume " + i + ": " + losses(h) + " vs " + losses(full));
         }
         String diff = DeterminismProbe.firstDifference(expected, DeterminismProbe.state(resumed));
         if (diff != null) {
@@ -85,6 +85,21 @@ class DeterminismTest {
       }
     }
     assertEquals(List.of(), problems);
+  }
+
+  private static String losses(List<EpochMetrics> h) {
+    StringBuilder s = new StringBuilder();
+    for (EpochMetrics m : h) {
+      s.append(
+          String.format(
+              java.util.Locale.ROOT,
+              "[epoch %d: train %s test %s, %d skipped]",
+              m.epoch(),
+              m.trainLoss(),
+              m.testLoss(),
+              m.skippedSteps()));
+    }
+    return s.toString();
   }
 
   private static Process startChildJvm(Path out) throws Exception {
