@@ -21,6 +21,7 @@ import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ElementwiseActivation;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * Conv2Former (Hou et al., "Conv2Former: A Simple Transformer-Style ConvNet for Visual
@@ -101,6 +102,9 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
         config.numClasses() > 0
             ? addChildBlock("pred", Linear.builder().setUnits(config.numClasses()).build())
             : null;
+    // Official Conv2Former _init_weights: every nn.Conv2d and nn.Linear trunc_normal_(std=.02)
+    // (timm's), bias 0.
+    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.TRUNC_NORMAL);
   }
 
   private static Conv2d conv(long out, int kernel, int stride, int padding, boolean bias) {

@@ -21,6 +21,7 @@ import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
 import org.attnzoo.nn.Sequences;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * EdgeNeXt (Maaz et al., 2022), as timm's {@code EdgeNeXt}: a 4x4 stride-4 patch stem with
@@ -80,6 +81,9 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
     head =
         addChildBlock(
             "head", new PoolNormHead(dims.get(dims.size() - 1), config.numClasses(), NORM_EPS, 0f));
+    // timm edgenext.py _init_weights: every nn.Conv2d and nn.Linear trunc_normal_tf_(std=.02),
+    // bias 0 (head_init_scale is 1 in every variant: no head rescaling).
+    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL_TF, TimmInit.Rule.TRUNC_NORMAL_TF);
   }
 
   private void check(Shape in) {

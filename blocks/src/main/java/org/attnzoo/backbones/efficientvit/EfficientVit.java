@@ -17,6 +17,7 @@ import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.Sequences;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * EfficientViT (MIT; Cai et al., "EfficientViT: Multi-Scale Linear Attention for High-Resolution
@@ -75,6 +76,8 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
                 config.numClasses(),
                 config.dropRate(),
                 Act.HARDSWISH));
+    // timm efficientvit_mit.py defines no init: every layer keeps PyTorch's reset_parameters.
+    TimmInit.declare(this, TimmInit.Rule.PYTORCH_DEFAULT, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
   private void check(Shape in) {

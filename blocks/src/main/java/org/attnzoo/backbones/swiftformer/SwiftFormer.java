@@ -25,6 +25,7 @@ import org.attnzoo.nn.ElementwiseActivation;
 import org.attnzoo.nn.NamedSequential;
 import org.attnzoo.nn.Scalars;
 import org.attnzoo.nn.Sequences;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * SwiftFormer (Shaker et al., ICCV 2023), as timm's {@code SwiftFormer}: a stem of two stride-2 3x3
@@ -92,6 +93,9 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
     boolean classify = config.numClasses() > 0;
     head = classify ? addChildBlock("head", linear()) : null;
     headDist = classify ? addChildBlock("head_dist", linear()) : null;
+    // timm swiftformer.py _initialize_weights: every nn.Linear and nn.Conv2d
+    // trunc_normal_(std=.02), bias 0.
+    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.TRUNC_NORMAL);
   }
 
   private static Conv2d stemConv(int filters) {

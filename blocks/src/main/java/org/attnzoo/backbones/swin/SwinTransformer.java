@@ -18,6 +18,7 @@ import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * Swin Transformer (Liu et al., 2021, "Hierarchical Vision Transformer using Shifted Windows") as
@@ -94,6 +95,9 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
         config.numClasses() > 0
             ? addChildBlock("head.fc", Linear.builder().setUnits(config.numClasses()).build())
             : null;
+    // timm swin_transformer.py init_weights -> init_weights_vit_timm: every nn.Linear
+    // trunc_normal_(std=.02), bias 0; the patch embedding's conv keeps PyTorch's default.
+    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
   /** timm: a linear ramp from 0 to dropPathRate over all blocks, split into stages. */

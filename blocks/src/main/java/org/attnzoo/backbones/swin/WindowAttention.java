@@ -10,7 +10,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.attention.FusedQkv;
@@ -19,6 +18,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.Scalars;
 import org.attnzoo.nn.Scopes;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * Window multi-head self-attention with relative position bias (Liu et al., 2021, Eq. 4), timm's
@@ -72,7 +72,8 @@ public class WindowAttention extends AbstractBlock implements OnnxExportable {
                 .setName("relative_position_bias_table")
                 .setType(Parameter.Type.OTHER)
                 .optShape(new Shape((2L * windowH - 1) * (2L * windowW - 1), numHeads))
-                .optInitializer(new TruncatedNormalInitializer(0.02f))
+                // timm WindowAttention.reset_parameters: trunc_normal_(std=.02).
+                .optInitializer(TimmInit.truncNormal(TimmInit.STD))
                 .build());
     qkv = addChildBlock("qkv", Linear.builder().setUnits(3 * dim).optBias(spec.qkvBias()).build());
     attnDrop = addChildBlock("attn_drop", Dropout.builder().optRate(spec.attnDrop()).build());

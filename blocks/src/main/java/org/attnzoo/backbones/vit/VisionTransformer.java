@@ -12,7 +12,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.TruncatedNormalInitializer;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -25,6 +26,7 @@ import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.PatchEmbed;
 import org.attnzoo.nn.Scopes;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * Vision Transformer (Dosovitskiy et al., 2021) as timm's {@code VisionTransformer}: patch
@@ -59,11 +61,15 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
         addChildBlock("patch_embed", new PatchEmbed(config.patchSize(), config.inChans(), dim));
     clsToken =
         config.classToken()
-            ? addParameter(tokenParameter("cls_token", new Shape(1, 1, dim), 1e-6f))
+            ? addParameter(
+                tokenParameter("cls_token", new Shape(1, 1, dim), new NormalInitializer(1e-6f)))
             : null;
     posEmbed =
         addParameter(
-            tokenParameter("pos_embed", new Shape(1, config.numPatches() + prefix, dim), 0.02f));
+            tokenParameter(
+                "pos_embed",
+                new Shape(1, config.numPatches() + prefix, dim),
+                TimmInit.truncNormal(TimmInit.STD)));
     var mechanism = AttentionMechanisms.get(config.attention());
     List<VitBlock> layers = new ArrayList<>();
     for (int i = 0; i < config.depth(); i++) {
@@ -94,15 +100,21 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
         config.numClasses() > 0
             ? addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build())
             : null;
+    // timm vision_transformer.py init_weights -> init_weights_vit_timm: every nn.Linear, in
+    // whichever token mixer, trunc_normal_(std=.02), bias 0; convolutions (the patch embedding,
+    // ToSA's selectors) keep PyTorch's default.
+    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
-  private static Parameter tokenParameter(String name, Shape shape, float std) {
+  // timm VisionTransformer.init_weights: pos_embed trunc_normal_(std=.02), cls_token
+  // normal_(std=1e-6).
+  private static Parameter tokenParameter(String name, Shape shape, Initializer init) {
     // OTHER: keeps its own initializer when a model-wide initializer is set for weights.
     return Parameter.builder()
         .setName(name)
         .setType(Parameter.Type.OTHER)
         .optShape(shape)
-        .optInitializer(new TruncatedNormalInitializer(std))
+        .optInitializer(init)
         .build();
   }
 
