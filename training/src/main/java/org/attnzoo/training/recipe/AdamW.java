@@ -62,30 +62,67 @@ public final class AdamW {
    */
   public void step(Map<String, NDArray> grads, double lr) {
     steps++;
-    double bc1 = 1 - Math.pow(beta1, steps);
-    double bc2 = Math.sqrt(1 - Math.pow(beta2, steps));
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       String path = e.getKey();
-      NDArray w = e.getValue().getArray();
-      NDArray g = grads.get(path);
-      NDArray mt = m.get(path);
-      NDArray vt = v.get(path);
-      if (decays.get(path) && weightDecay > 0) {
-        w.muli(1 - lr * weightDecay);
-      }
-      mt.muli(beta1);
-      try (NDArray t = g.mul(1 - beta1)) {
-        mt.addi(t);
-      }
-      vt.muli(beta2);
-      try (NDArray t = g.square()) {
-        vt.addi(t.muli(1 - beta2));
-      }
-      try (NDArray denom = vt.sqrt()) {
-        denom.divi(bc2).addi(eps);
-        try (NDArray update = mt.div(denom)) {
-          w.subi(update.muli(lr / bc1));
-        }
+      update(
+          e.getValue().getArray(),
+          grads.get(path),
+          m.get(path),
+          v.get(path),
+          steps,
+          lr,
+          decays.get(path) ? weightDecay : 0,
+          beta1,
+          beta2,
+          eps);
+    }
+  }
+
+  /**
+   * One parameter's AdamW step, in place, in the operation order of PyTorch's single-tensor {@code
+   * torch.optim.AdamW}. {@link #step} and the DJL optimizer {@link GroupedAdamW} both call it, so
+   * attnzoo's loop and DJL's {@code Trainer} update weights with the same arithmetic. Call outside
+   * a gradient collector.
+   *
+   * @param weight the parameter, updated in place
+   * @param grad its gradient (read only)
+   * @param mean the first-moment estimate, updated in place
+   * @param variance the second-moment estimate, updated in place
+   * @param step the one-based step number, for the bias corrections
+   * @param lr the learning rate of this step
+   * @param weightDecay the decoupled decay of this parameter (0 for the no-decay group)
+   * @param beta1 first-moment decay
+   * @param beta2 second-moment decay
+   * @param eps denominator epsilon
+   */
+  public static void update(
+      NDArray weight,
+      NDArray grad,
+      NDArray mean,
+      NDArray variance,
+      long step,
+      double lr,
+      double weightDecay,
+      double beta1,
+      double beta2,
+      double eps) {
+    double bc1 = 1 - Math.pow(beta1, step);
+    double bc2 = Math.sqrt(1 - Math.pow(beta2, step));
+    if (weightDecay > 0) {
+      weight.muli(1 - lr * weightDecay);
+    }
+    mean.muli(beta1);
+    try (NDArray t = grad.mul(1 - beta1)) {
+      mean.addi(t);
+    }
+    variance.muli(beta2);
+    try (NDArray t = grad.square()) {
+      variance.addi(t.muli(1 - beta2));
+    }
+    try (NDArray denom = variance.sqrt()) {
+      denom.divi(bc2).addi(eps);
+      try (NDArray update = mean.div(denom)) {
+        weight.subi(update.muli(lr / bc1));
       }
     }
   }
