@@ -32,7 +32,6 @@ import org.attnzoo.training.recipe.AdamW;
 import org.attnzoo.training.recipe.CosineSchedule;
 import org.attnzoo.training.recipe.Ema;
 import org.attnzoo.training.recipe.Gradients;
-import org.attnzoo.training.recipe.HostCopy;
 import org.attnzoo.training.recipe.Losses;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Variant;
@@ -212,9 +211,6 @@ public final class TrainingRun implements AutoCloseable {
       this.model = stage.model();
     }
     this.params = ParameterPaths.of(model.getBlock());
-    if (ownsModel) {
-      timmLinearInit(params);
-    }
     Map<String, Parameter> withGradient = new LinkedHashMap<>();
     params.forEach(
         (path, p) -> {
@@ -252,22 +248,6 @@ public final class TrainingRun implements AutoCloseable {
     this.schedule =
         new CosineSchedule(
             config.lr(), config.minLr(), Math.round(config.warmupEpochs() * stepsPerEpoch), total);
-  }
-
-  // timm's ViT init: Linear weights ~ trunc_normal(0, 0.02) (DJL's default is Xavier, which
-  // starts the classifier with large logits, loss ~3.3 instead of ln(10) on ten classes).
-  private static void timmLinearInit(Map<String, Parameter> params) {
-    params.forEach(
-        (path, p) -> {
-          NDArray w = p.getArray();
-          if (path.endsWith(".weight") && w.getShape().dimension() == 2) {
-            try (NDArray init =
-                w.getManager()
-                    .truncatedNormal(0f, 0.02f, w.getShape(), w.getDataType(), w.getDevice())) {
-              HostCopy.into(w, Tensor.of(init).data());
-            }
-          }
-        });
   }
 
   // A fill, not a multiplication by zero: NaN * 0 would stay NaN.
