@@ -18,6 +18,8 @@ package org.attnzoo.training;
  * @param skippedSteps steps of this epoch whose loss or gradients were not finite, so that the
  *     optimizer did not apply them (a healthy run has none; 0 in checkpoints written before the
  *     count existed)
+ * @param maxGradNorm largest global gradient norm (before clipping) among this epoch's finite ones
+ *     (0 in checkpoints written before it was recorded)
  */
 public record EpochMetrics(
     int epoch,
@@ -30,14 +32,15 @@ public record EpochMetrics(
     double imagesPerSecond,
     double seconds,
     String stage,
-    long skippedSteps) {
+    long skippedSteps,
+    double maxGradNorm) {
 
   /** Stage name of a plain one-stage run. */
   public static final String TRAIN = "train";
 
   /** CSV header matching {@link #csv()}. */
   public static final String CSV_HEADER =
-      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds,stage,skipped_steps";
+      "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,images_per_s,seconds,stage,skipped_steps,max_grad_norm";
 
   /**
    * @return the row as CSV
@@ -45,7 +48,7 @@ public record EpochMetrics(
   public String csv() {
     return String.format(
         java.util.Locale.ROOT,
-        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%s,%d",
+        "%d,%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%s,%d,%.6g",
         epoch,
         step,
         lr,
@@ -56,6 +59,7 @@ public record EpochMetrics(
         imagesPerSecond,
         seconds,
         stage == null ? TRAIN : stage,
-        skippedSteps);
+        skippedSteps,
+        maxGradNorm);
   }
 }

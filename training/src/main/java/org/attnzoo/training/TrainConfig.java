@@ -115,4 +115,28 @@ public record TrainConfig(
         seed,
         evalBatchSize);
   }
+
+  /**
+   * @param seed the seed every random stream of the run derives from
+   * @return a copy with this seed, everything else unchanged
+   */
+  public TrainConfig withSeed(long seed) {
+    return new TrainConfig(
+        epochs,
+        batchSize,
+        lr,
+        minLr,
+        warmupEpochs,
+        weightDecay,
+        beta1,
+        beta2,
+        eps,
+        labelSmoothing,
+        clipGrad,
+        emaDecay,
+        dropPath,
+        augment,
+        seed,
+        evalBatchSize);
+  }
 }

@@ -32,6 +32,7 @@ import org.attnzoo.training.recipe.AdamW;
 import org.attnzoo.training.recipe.CosineSchedule;
 import org.attnzoo.training.recipe.Ema;
 import org.attnzoo.training.recipe.Gradients;
+import org.attnzoo.training.recipe.HostCopy;
 import org.attnzoo.training.recipe.Losses;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Variant;
@@ -347,6 +348,7 @@ public final class TrainingRun implements AutoCloseable {
     int seen = 0;
     double lr = 0;
     long skippedBefore = skipped;
+    double maxGradNorm = 0;
     for (int s = 0; s < stepsPerEpoch; s++) {
       long step = steps++;
       int from = s * config.batchSize();
@@ -375,6 +377,9 @@ public final class TrainingRun implements AutoCloseable {
         }
         double norm = Gradients.clipGlobalNorm(grads.values(), config.clipGrad());
         float lossValue = loss.getFloat();
+        if (Double.isFinite(norm)) {
+          maxGradNorm = Math.max(maxGradNorm, norm);
+        }
         if (!Double.isFinite(norm) || !Float.isFinite(lossValue)) {
           // As PyTorch's GradScaler: a step with non-finite gradients is skipped rather than
           // spreading NaN into every weight (and into the checkpoint).
@@ -441,7 +446,8 @@ public final class TrainingRun implements AutoCloseable {
         seen / trainSeconds,
         seconds,
         stage.name(),
-        skipped - skippedBefore);
+        skipped - skippedBefore,
+        maxGradNorm);
   }
 
   /**
