@@ -103,7 +103,12 @@ public class AttnZooModelZoo extends ModelZoo {
         Variants.get(wanted); // an unknown name fails here, listing the known ones
         throw new ModelNotFoundException("variant " + variant.name() + " is not " + wanted);
       }
-      Translator<I, O> translator = translator(criteria);
+      // A translator the caller gave (optTranslator / optTranslatorFactory) wins over ours.
+      TranslatorFactory userFactory = criteria.getTranslatorFactory();
+      boolean userTranslator =
+          userFactory != null
+              && userFactory.isSupported(criteria.getInputClass(), criteria.getOutputClass());
+      Translator<I, O> translator = userTranslator ? null : translator(criteria);
       Map<String, Object> args =
           criteria.getArguments() == null ? Map.of() : criteria.getArguments();
       Object weights = args.get("weights");
@@ -136,6 +141,16 @@ public class AttnZooModelZoo extends ModelZoo {
                 + ": give weights with optArgument(\"weights\", path-or-url) (a timm .safetensors"
                 + " or attnzoo .params file), or ask for random weights with"
                 + " optArgument(\"randomInit\", true)");
+      }
+      if (userTranslator) {
+        try {
+          translator =
+              userFactory.newInstance(
+                  criteria.getInputClass(), criteria.getOutputClass(), model, args);
+        } catch (ai.djl.translate.TranslateException e) {
+          model.close();
+          throw new ModelNotFoundException("the given translator factory failed", e);
+        }
       }
       return new ZooModel<>(model, translator);
     }
@@ -177,7 +192,6 @@ public class AttnZooModelZoo extends ModelZoo {
     @SuppressWarnings("unchecked")
     private <I, O> Translator<I, O> translator(Criteria<I, O> criteria)
         throws ModelNotFoundException {
-      TranslatorFactory factory = criteria.getTranslatorFactory();
       Class<I> in = criteria.getInputClass();
       Class<O> out = criteria.getOutputClass();
       if (in == Image.class && out == Classifications.class) {
@@ -186,18 +200,12 @@ public class AttnZooModelZoo extends ModelZoo {
       if (in == NDList.class && out == NDList.class) {
         return (Translator<I, O>) Translators.raw();
       }
-      if (factory != null && factory.isSupported(in, out)) {
-        try {
-          return factory.newInstance(in, out, null, criteria.getArguments());
-        } catch (ai.djl.translate.TranslateException e) {
-          throw new ModelNotFoundException("translator factory failed", e);
-        }
-      }
       throw new ModelNotFoundException(
           "attnzoo models take Image -> Classifications or NDList -> NDList, not "
               + in.getSimpleName()
               + " -> "
-              + out.getSimpleName());
+              + out.getSimpleName()
+              + "; give your own with optTranslator or optTranslatorFactory");
     }
 
     @Override

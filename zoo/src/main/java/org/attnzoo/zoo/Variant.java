@@ -13,7 +13,10 @@ import org.attnzoo.backbones.BackboneConfig;
  */
 public record Variant(String name, BackboneConfig config, DataConfig data, Reference reference) {
 
-  /** Checks that the data configuration fits the architecture. */
+  /**
+   * Checks that the data configuration fits the architecture and gives it the backbone's input size
+   * when it has none.
+   */
   public Variant {
     int channels = (int) config.inputShape().get(0);
     if (data.channels() != channels) {
@@ -21,6 +24,15 @@ public record Variant(String name, BackboneConfig config, DataConfig data, Refer
           String.format(
               "variant %s: data config has %d channels, the backbone takes %d",
               name, data.channels(), channels));
+    }
+    int[] size = {channels, (int) config.inputShape().get(1), (int) config.inputShape().get(2)};
+    if (data.inputSize() == null) {
+      data = data.withInputSize(size);
+    } else if (!java.util.Arrays.equals(data.inputSize(), size)) {
+      throw new IllegalArgumentException(
+          String.format(
+              "variant %s: data config input size %s, the backbone takes %s",
+              name, java.util.Arrays.toString(data.inputSize()), java.util.Arrays.toString(size)));
     }
   }
 

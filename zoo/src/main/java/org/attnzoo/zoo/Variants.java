@@ -172,12 +172,12 @@ public final class Variants {
           new Variant(
               "edgenext_small",
               edgenext(List.of(3, 3, 9, 3), List.of(48, 96, 160, 304), 8),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)),
           new Variant(
               "edgenext_base",
               edgenext(List.of(3, 3, 9, 3), List.of(80, 160, 288, 584), 8),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
           new Variant(
               "edgenext_micro_64",
@@ -187,22 +187,22 @@ public final class Variants {
           new Variant(
               "swiftformer_xs",
               swiftformer(List.of(3, 3, 6, 4), List.of(48, 56, 112, 220)),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(3_475_360L, 0.6, 75.7, SWIFTFORMER)),
           new Variant(
               "swiftformer_s",
               swiftformer(List.of(3, 3, 9, 6), List.of(48, 64, 168, 224)),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(6_092_128L, 1.0, 78.5, SWIFTFORMER)),
           new Variant(
               "swiftformer_l1",
               swiftformer(List.of(4, 3, 10, 5), List.of(48, 96, 192, 384)),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(12_057_920L, 1.6, 80.9, SWIFTFORMER)),
           new Variant(
               "swiftformer_l3",
               swiftformer(List.of(4, 4, 12, 6), List.of(64, 128, 320, 512)),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)),
           new Variant(
               "swiftformer_micro_64",
@@ -280,22 +280,22 @@ public final class Variants {
           new Variant(
               "efficientvit_b0",
               EfficientVitConfig.b0(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(3_410_008L, null, null, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b1",
               EfficientVitConfig.b1(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(9_102_024L, 0.52, 79.39, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b2",
               EfficientVitConfig.b2(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(24_330_712L, 1.6, 82.10, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b3",
               EfficientVitConfig.b3(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(48_646_056L, 4.0, 83.47, EFFICIENTVIT)),
           new Variant(
               "efficientvit_micro_32",
@@ -306,22 +306,22 @@ public final class Variants {
           new Variant(
               "conv2former_n",
               Conv2FormerConfig.n(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET_INCEPTION,
               new Reference(14_992_840L, 2.2, 81.5, CONV2FORMER)),
           new Variant(
               "conv2former_t",
               Conv2FormerConfig.t(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET_INCEPTION,
               new Reference(26_697_204L, 4.4, 83.2, CONV2FORMER)),
           new Variant(
               "conv2former_s",
               Conv2FormerConfig.s(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET_INCEPTION,
               new Reference(50_032_692L, 8.7, 84.1, CONV2FORMER)),
           new Variant(
               "conv2former_b",
               Conv2FormerConfig.b(),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET_INCEPTION,
               new Reference(90_029_112L, 15.9, 84.4, CONV2FORMER)),
           new Variant(
               "conv2former_micro_32",
