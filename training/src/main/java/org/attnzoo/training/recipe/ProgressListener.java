@@ -23,7 +23,8 @@ public final class ProgressListener extends TrainingListenerAdapter {
   private final Progress progress;
   private final int epochs;
   private int epoch;
-  private long start;
+  private long start = System.nanoTime();
+  private long lastBatch;
   private long seen;
   private double lossSum;
   private long correct;
@@ -51,9 +52,6 @@ public final class ProgressListener extends TrainingListenerAdapter {
   /** {@inheritDoc} */
   @Override
   public void onTrainingBatch(Trainer trainer, BatchData batchData) {
-    if (seen == 0) {
-      start = System.nanoTime();
-    }
     for (Map.Entry<Device, NDList> e : batchData.getPredictions().entrySet()) {
       NDList labels = batchData.getLabels().get(e.getKey());
       NDArray logits = e.getValue().head();
@@ -73,7 +71,8 @@ public final class ProgressListener extends TrainingListenerAdapter {
     batches++;
     long total = Math.max(batch.getProgressTotal(), seen);
     int steps = (int) Math.max(batches, (total + batch.getSize() - 1) / batch.getSize());
-    double elapsed = Math.max((System.nanoTime() - start) / 1e9, 1e-9);
+    lastBatch = System.nanoTime();
+    double elapsed = Math.max((lastBatch - start) / 1e9, 1e-9);
     double rate = seen / elapsed;
     progress.update(
         epoch + 1,
@@ -88,18 +87,27 @@ public final class ProgressListener extends TrainingListenerAdapter {
 
   /** {@inheritDoc} */
   @Override
+  public void onTrainingBegin(Trainer trainer) {
+    start = System.nanoTime();
+  }
+
+  /** {@inheritDoc} */
+  @Override
   public void onEpoch(Trainer trainer) {
-    double seconds = (System.nanoTime() - start) / 1e9;
+    long now = System.nanoTime();
+    double training = (lastBatch - start) / 1e9;
+    double seconds = (now - start) / 1e9;
     progress.log(
         String.format(
             Locale.ROOT,
-            "%sepoch %d: train loss %.4f acc %.2f%% | %.0f img/s, %.1f s",
+            "%sepoch %d: train loss %.4f acc %.2f%% | %.0f img/s, %.1f s with validation",
             System.console() != null ? "\r\033[K" : "",
             epoch + 1,
             lossSum / Math.max(seen, 1),
             100.0 * correct / Math.max(seen, 1),
-            seen / Math.max(seconds, 1e-9),
+            seen / Math.max(training, 1e-9),
             seconds));
+    start = now;
     epoch++;
     seen = 0;
     lossSum = 0;
