@@ -19,7 +19,8 @@ import org.attnzoo.zoo.io.Tensor;
  * the previous batch's step, and {@code onEpoch} and {@code onTrainingEnd} fold in the last step.
  * The averages thus see exactly the weights after each step, as in attnzoo's own loop. EasyTrain
  * validates before {@code onEpoch}, so its validation uses the raw weights; to evaluate the
- * averages, {@link #swap} them in, evaluate, and swap back.
+ * averages, {@link #swap} them in, evaluate, and swap back. The averages live in the model's {@code
+ * NDManager}: read them ({@link #averages}) or save the swapped-in model before closing it.
  */
 public final class EmaListener extends TrainingListenerAdapter {
 
