@@ -7,17 +7,20 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,8 +62,8 @@ public final class SafeTensors {
             new Gson()
                 .fromJson(
                     new String(header.array(), StandardCharsets.UTF_8).trim(), JsonObject.class);
-      } catch (JsonParseException e) {
-        throw bad(file, "header is not JSON: " + e.getMessage());
+      } catch (JsonParseException | IllegalStateException e) {
+        throw bad(file, "header is not a JSON object: " + e.getMessage());
       }
       if (json == null) {
         throw bad(file, "empty header");
@@ -70,18 +73,66 @@ public final class SafeTensors {
       ByteBuffer data =
           ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
       Map<String, Tensor> out = new LinkedHashMap<>();
+      Map<String, long[]> ranges = new LinkedHashMap<>();
       for (Map.Entry<String, JsonElement> e : json.entrySet()) {
         if ("__metadata__".equals(e.getKey())) {
           continue;
         }
-        out.put(e.getKey(), tensor(file, e.getKey(), e.getValue(), data, dataSize));
+        long[] range = new long[2];
+        out.put(e.getKey(), tensor(file, e.getKey(), e.getValue(), data, dataSize, range));
+        ranges.put(e.getKey(), range);
       }
+      checkLayout(file, ranges, dataSize);
       return out;
     }
   }
 
+  /**
+   * The safetensors specification requires the tensors to tile the data section exactly: no two
+   * share a byte, no byte is unused. Overlapping ranges would let one tensor silently read
+   * another's values (a crafted or corrupted header changes the model's output without any error),
+   * and holes mean the header does not describe the file it came with.
+   */
+  private static void checkLayout(Path file, Map<String, long[]> ranges, long dataSize) {
+    List<Map.Entry<String, long[]>> sorted = new ArrayList<>(ranges.entrySet());
+    sorted.sort(
+        Comparator.<Map.Entry<String, long[]>>comparingLong(e -> e.getValue()[0])
+            .thenComparingLong(e -> e.getValue()[1]));
+    long expected = 0;
+    String previous = null;
+    for (Map.Entry<String, long[]> e : sorted) {
+      long begin = e.getValue()[0];
+      if (begin < expected) {
+        throw bad(
+            file,
+            String.format(
+                "tensor '%s' (bytes %d-%d) overlaps tensor '%s' (ending at byte %d); the file"
+                    + " is corrupt or was not written by a safetensors library",
+                e.getKey(), begin, e.getValue()[1], previous, expected));
+      }
+      if (begin > expected) {
+        throw bad(
+            file,
+            String.format(
+                "bytes %d-%d before tensor '%s' belong to no tensor; the header does not describe"
+                    + " this file",
+                expected, begin, e.getKey()));
+      }
+      expected = e.getValue()[1];
+      previous = e.getKey();
+    }
+    if (expected != dataSize) {
+      throw bad(
+          file,
+          String.format(
+              "the data section has %d bytes but the tensors end at byte %d%s; the file is"
+                  + " truncated or has trailing bytes",
+              dataSize, expected, previous == null ? "" : " (last: '" + previous + "')"));
+    }
+  }
+
   private static Tensor tensor(
-      Path file, String name, JsonElement spec, ByteBuffer data, long dataSize) {
+      Path file, String name, JsonElement spec, ByteBuffer data, long dataSize, long[] range) {
     try {
       JsonObject o = spec.getAsJsonObject();
       DataType type = dataType(o.get("dtype").getAsString());
@@ -93,17 +144,38 @@ public final class SafeTensors {
       JsonArray off = o.getAsJsonArray("data_offsets");
       long begin = off.get(0).getAsLong();
       long end = off.get(1).getAsLong();
-      if (begin < 0 || end < begin || end > dataSize) {
-        throw bad(file, "tensor '" + name + "' has offsets " + off + " outside " + dataSize);
+      if (off.size() != 2 || begin < 0 || end < begin || end > dataSize) {
+        throw bad(
+            file,
+            "tensor '"
+                + name
+                + "' has data_offsets "
+                + off
+                + " outside the data section of "
+                + dataSize
+                + " bytes");
       }
+      Shape s = new Shape(shape);
+      long needed = Tensor.byteCount(type, s);
+      if (needed != end - begin) {
+        throw bad(
+            file,
+            String.format(
+                "tensor '%s' is %s %s, which needs %d bytes, but its data_offsets %s span %d",
+                name, o.get("dtype").getAsString(), s, needed, off, end - begin));
+      }
+      range[0] = begin;
+      range[1] = end;
       ByteBuffer slice = data.duplicate();
       slice.position((int) begin).limit((int) end);
-      return new Tensor(type, new Shape(shape), slice);
-    } catch (IllegalStateException | NullPointerException | IllegalArgumentException e) {
+      return new Tensor(type, s, slice);
+    } catch (RuntimeException e) {
+      // Gson reports a wrong JSON type as IllegalStateException, UnsupportedOperationException,
+      // ClassCastException or IndexOutOfBoundsException: all are a malformed header here.
       if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
-        throw (IllegalArgumentException) e;
+        throw e;
       }
-      throw bad(file, "tensor '" + name + "': " + e.getMessage());
+      throw bad(file, "tensor '" + name + "': " + e);
     }
   }
 
@@ -117,7 +189,12 @@ public final class SafeTensors {
       case "I32" -> DataType.INT32;
       case "U8" -> DataType.UINT8;
       case "BOOL" -> DataType.BOOLEAN;
-      default -> throw new IllegalArgumentException("unsupported dtype " + code);
+      case "I8" -> DataType.INT8;
+      default ->
+          throw new IllegalArgumentException(
+              "unsupported dtype '"
+                  + code
+                  + "' (expected F32, F64, F16, BF16, I64, I32, I8, U8 or BOOL)");
     };
   }
 
@@ -130,6 +207,7 @@ public final class SafeTensors {
       case INT64 -> "I64";
       case INT32 -> "I32";
       case UINT8 -> "U8";
+      case INT8 -> "I8";
       case BOOLEAN -> "BOOL";
       default -> throw new IllegalArgumentException("cannot write " + type);
     };
@@ -149,8 +227,8 @@ public final class SafeTensors {
   }
 
   /**
-   * Writes tensors atomically: to a temporary file beside {@code file}, then moved over it, so a
-   * crash never leaves a half-written checkpoint.
+   * Writes tensors atomically ({@link AtomicFiles}): a crash never leaves a half-written file, and
+   * an existing file keeps its permissions.
    *
    * @param tensors tensors by name, written in this order
    * @param file the target
@@ -180,24 +258,22 @@ public final class SafeTensors {
     byte[] padded = new byte[json.length + pad];
     System.arraycopy(json, 0, padded, 0, json.length);
     java.util.Arrays.fill(padded, json.length, padded.length, (byte) ' ');
-    Path parent = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    try {
-      try (OutputStream os = Files.newOutputStream(tmp)) {
-        ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        len.putLong(padded.length);
-        os.write(len.array());
-        os.write(padded);
-        for (Tensor t : tensors.values()) {
-          ByteBuffer d = t.data().duplicate();
-          byte[] raw = new byte[d.remaining()];
-          d.get(raw);
-          os.write(raw);
-        }
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(
+        file,
+        ch -> {
+          // Not closed here: closing the stream would close the channel before it is forced.
+          OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+          ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+          len.putLong(padded.length);
+          os.write(len.array());
+          os.write(padded);
+          for (Tensor t : tensors.values()) {
+            ByteBuffer d = t.data().duplicate();
+            byte[] raw = new byte[d.remaining()];
+            d.get(raw);
+            os.write(raw);
+          }
+          os.flush();
+        });
   }
 }

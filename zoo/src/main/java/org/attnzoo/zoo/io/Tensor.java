@@ -16,9 +16,12 @@ import java.nio.ByteOrder;
  */
 public record Tensor(DataType dataType, Shape shape, ByteBuffer data) {
 
-  /** Checks that the byte count matches the shape. */
+  /**
+   * Checks that the byte count matches the shape. The count is computed with overflow checks: a
+   * crafted shape whose element count wraps around a {@code long} must not match a short buffer.
+   */
   public Tensor {
-    long expected = shape.size() * dataType.getNumOfBytes();
+    long expected = byteCount(dataType, shape);
     if (data.remaining() != expected) {
       throw new IllegalArgumentException(
           String.format(
@@ -26,6 +29,68 @@ public record Tensor(DataType dataType, Shape shape, ByteBuffer data) {
               dataType, shape, expected, data.remaining()));
     }
     data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * The number of data bytes a tensor of this type and shape needs.
+   *
+   * @param dataType element type
+   * @param shape dimensions, none negative
+   * @return the byte count
+   * @throws IllegalArgumentException if a dimension is negative or the count overflows a long
+   */
+  public static long byteCount(DataType dataType, Shape shape) {
+    long n = dataType.getNumOfBytes();
+    for (long d : shape.getShape()) {
+      if (d < 0) {
+        throw new IllegalArgumentException("shape " + shape + " has a negative dimension");
+      }
+      try {
+        n = Math.multiplyExact(n, d);
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException(
+            "shape " + shape + " of " + dataType + " needs more than 2^63 bytes", e);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * The same values as float32, converted here in Java. DJL cannot be trusted with half types: the
+   * PyTorch engine aborts the JVM on {@code NDManager.create(buffer, BFLOAT16)}. Every conversion
+   * is exact except float64, which rounds to nearest-even exactly as PyTorch's {@code .float()}.
+   *
+   * @return this tensor if it is float32 already, else a new float32 tensor of the same shape
+   * @throws IllegalArgumentException if the type is not a number type
+   */
+  public Tensor toFloat32() {
+    if (dataType == DataType.FLOAT32) {
+      return this;
+    }
+    float[] values = toFloats();
+    ByteBuffer out = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    out.asFloatBuffer().put(values);
+    return new Tensor(DataType.FLOAT32, shape, out);
+  }
+
+  /**
+   * Converts an IEEE 754 half-precision value exactly (every float16 is a float32).
+   *
+   * @param bits the 16 bits
+   * @return the value
+   */
+  static float halfToFloat(int bits) {
+    int sign = (bits & 0x8000) << 16;
+    int exp = (bits >>> 10) & 0x1f;
+    int mant = bits & 0x3ff;
+    if (exp == 0x1f) { // infinity or NaN: keep the payload
+      return Float.intBitsToFloat(sign | 0x7f800000 | (mant << 13));
+    }
+    if (exp == 0) { // zero or subnormal: mant * 2^-24, exact in float32
+      float v = mant * 0x1p-24f;
+      return sign != 0 ? -v : v;
+    }
+    return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
   }
 
   /**
@@ -52,10 +117,18 @@ public record Tensor(DataType dataType, Shape shape, ByteBuffer data) {
   }
 
   /**
-   * @return the values as float32 (float64 and integer types are converted)
+   * @return the values as float32 (float64, float16, bfloat16, integer and boolean types are
+   *     converted; see {@link #toFloat32})
+   * @throws IllegalArgumentException if the type has no float value or the tensor has more than
+   *     2^31 - 1 elements
    */
   public float[] toFloats() {
-    int n = Math.toIntExact(shape.size());
+    long count = shape.size();
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(
+          "tensor " + shape + " has too many elements for one Java array");
+    }
+    int n = (int) count;
     float[] out = new float[n];
     ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < n; i++) {
@@ -65,7 +138,13 @@ public record Tensor(DataType dataType, Shape shape, ByteBuffer data) {
             case FLOAT64 -> (float) b.getDouble();
             case INT64 -> b.getLong();
             case INT32 -> b.getInt();
-            default -> throw new IllegalStateException("cannot convert " + dataType + " to float");
+            case FLOAT16 -> halfToFloat(Short.toUnsignedInt(b.getShort()));
+            // bfloat16 is the upper half of a float32
+            case BFLOAT16 -> Float.intBitsToFloat(Short.toUnsignedInt(b.getShort()) << 16);
+            case UINT8, BOOLEAN -> Byte.toUnsignedInt(b.get());
+            case INT8 -> b.get();
+            default ->
+                throw new IllegalArgumentException("cannot convert " + dataType + " to float");
           };
     }
     return out;

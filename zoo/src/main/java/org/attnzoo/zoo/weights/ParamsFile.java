@@ -7,23 +7,36 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UTFDataFormatException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
+import org.attnzoo.zoo.io.AtomicFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DJL's {@code .params} format (what {@code Model.save} writes: the {@code DJL@} header, then the
  * block's parameters by position), with the variant name stored as a property so that loading a
  * file into the wrong architecture fails with a clear message instead of a shape error deep in DJL.
- * Files written here load with plain DJL {@code Model.load} too.
+ * Files written here load with plain DJL {@code Model.load} too. A CRC-32 in the header ({@link
+ * #CHECKSUM}) is verified before any parameter is read, so a damaged file is refused instead of
+ * silently changing the model's answers.
  */
 public final class ParamsFile {
 
@@ -40,6 +53,16 @@ public final class ParamsFile {
    */
   public static final String TOSA_KEEP_RATIO = "tosa.keep_ratio";
 
+  /**
+   * Property holding the CRC-32 (eight hex digits) of the whole file, computed with this value
+   * itself as {@code 00000000}. A header property rather than a trailer, so that DJL's own {@code
+   * Model.load} reads the files as before.
+   */
+  public static final String CHECKSUM = "attnzoo.crc32";
+
+  private static final String PLACEHOLDER = "00000000";
+  private static final Logger LOG = LoggerFactory.getLogger(ParamsFile.class);
+
   private ParamsFile() {}
 
   /**
@@ -55,36 +78,56 @@ public final class ParamsFile {
   public static void save(
       Block block, String variant, Shape inputShape, Map<String, String> properties, Path file)
       throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    try {
-      try (DataOutputStream dos =
-          new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-        dos.writeBytes(MAGIC);
-        dos.writeInt(VERSION);
-        dos.writeUTF(variant);
-        dos.writeUTF(DataType.FLOAT32.name());
-        dos.writeInt(1);
-        dos.writeUTF("image");
-        dos.write(inputShape.getEncoded());
-        Map<String, String> props = new LinkedHashMap<>(properties);
-        props.put(VARIANT, variant);
-        dos.writeInt(props.size());
-        for (Map.Entry<String, String> e : props.entrySet()) {
-          dos.writeUTF(e.getKey());
-          dos.writeUTF(e.getValue());
-        }
-        block.saveParameters(dos);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    DataOutputStream dos = new DataOutputStream(head);
+    dos.writeBytes(MAGIC);
+    dos.writeInt(VERSION);
+    dos.writeUTF(variant);
+    dos.writeUTF(DataType.FLOAT32.name());
+    dos.writeInt(1);
+    dos.writeUTF("image");
+    dos.write(inputShape.getEncoded());
+    Map<String, String> props = new LinkedHashMap<>(properties);
+    props.remove(CHECKSUM);
+    props.put(VARIANT, variant);
+    dos.writeInt(props.size() + 1);
+    for (Map.Entry<String, String> e : props.entrySet()) {
+      dos.writeUTF(e.getKey());
+      dos.writeUTF(e.getValue());
     }
+    // The checksum is the last property; it is computed with its own value as eight '0's and
+    // written over them once the parameters are out.
+    dos.writeUTF(CHECKSUM);
+    long checksumAt = dos.size() + 2L;
+    dos.writeUTF(PLACEHOLDER);
+    dos.flush();
+    byte[] header = head.toByteArray();
+    AtomicFiles.write(
+        file,
+        ch -> {
+          CRC32 crc = new CRC32();
+          crc.update(header);
+          ch.write(ByteBuffer.wrap(header));
+          // Not closed: closing would close the channel, which AtomicFiles still forces.
+          DataOutputStream out =
+              new DataOutputStream(
+                  new BufferedOutputStream(
+                      new CheckedOutputStream(Channels.newOutputStream(ch), crc), 1 << 16));
+          block.saveParameters(out);
+          out.flush();
+          ch.write(
+              ByteBuffer.wrap(hex(crc.getValue()).getBytes(StandardCharsets.US_ASCII)), checksumAt);
+        });
+  }
+
+  private static String hex(long crc) {
+    return String.format(Locale.ROOT, "%08x", crc);
   }
 
   /**
-   * Reads only the header's properties ({@link #VARIANT} always present).
+   * Reads only the header's properties ({@link #VARIANT} always present). The checksum is not
+   * verified here: this is the cheap look at a file that {@link #load} then reads in full.
    *
    * @param file a {@code .params} file
    * @return the properties
@@ -94,38 +137,69 @@ public final class ParamsFile {
   public static Map<String, String> properties(Path file) throws IOException {
     try (DataInputStream dis =
         new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
-      return header(dis, file.toString());
+      return header(dis, file.toString(), new long[1]);
     } catch (EOFException e) {
-      throw new IllegalArgumentException(file + " is truncated", e);
+      throw new IllegalArgumentException(
+          file + " is truncated: it ends inside the header; the copy is incomplete", e);
     }
   }
 
   // Everything before the parameters; the variant name falls back to the model name of files
-  // written by plain DJL.
-  private static Map<String, String> header(DataInputStream dis, String source) throws IOException {
+  // written by plain DJL. checksumAt[0] receives the offset of the checksum's value (0: none).
+  // Every count is bounded before anything is allocated: a corrupt count must give a message, not
+  // an OutOfMemoryError.
+  private static Map<String, String> header(DataInputStream dis, String source, long[] checksumAt)
+      throws IOException {
+    CountingInput in = new CountingInput(dis);
+    DataInputStream d = new DataInputStream(in);
     byte[] magic = new byte[4];
-    dis.readFully(magic);
+    d.readFully(magic);
     if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII))) {
-      throw new IllegalArgumentException(source + " is not a DJL .params file (no DJL@ header)");
+      throw new IllegalArgumentException(
+          source
+              + " is not a DJL .params file (no DJL@ header); expected a file written by"
+              + " attnzoo train or DJL Model.save");
     }
-    int version = dis.readInt();
+    int version = d.readInt();
     if (version != VERSION) {
-      throw new IllegalArgumentException(source + ": unsupported .params version " + version);
+      throw new IllegalArgumentException(
+          source + ": unsupported .params version " + version + " (expected " + VERSION + ")");
     }
-    String savedName = dis.readUTF();
-    dis.readUTF(); // data type
-    int inputs = dis.readInt();
+    String savedName = d.readUTF();
+    d.readUTF(); // data type
+    int inputs = count(d.readInt(), 64, "inputs", source);
     for (int i = 0; i < inputs; i++) {
-      dis.readUTF();
-      Shape.decode(dis);
+      d.readUTF();
+      int dims = count(d.readInt(), 64, "shape dimensions", source);
+      for (int k = 0; k < dims; k++) {
+        d.readLong();
+      }
+      int layout = count(d.readInt(), 64, "layout characters", source);
+      for (int k = 0; k < layout; k++) {
+        d.readChar();
+      }
     }
     Map<String, String> props = new LinkedHashMap<>();
-    int n = dis.readInt();
+    int n = count(d.readInt(), 4096, "properties", source);
     for (int i = 0; i < n; i++) {
-      props.put(dis.readUTF(), dis.readUTF());
+      String key = d.readUTF();
+      long at = in.count + 2;
+      String value = d.readUTF();
+      if (CHECKSUM.equals(key)) {
+        checksumAt[0] = at;
+      }
+      props.put(key, value);
     }
     props.putIfAbsent(VARIANT, savedName);
     return props;
+  }
+
+  private static int count(int n, int max, String what, String source) {
+    if (n < 0 || n > max) {
+      throw new IllegalArgumentException(
+          source + " is corrupt: its header claims " + n + " " + what + " (at most " + max + ")");
+    }
+    return n;
   }
 
   /**
@@ -144,8 +218,13 @@ public final class ParamsFile {
   public static Map<String, String> load(
       NDManager manager, Block block, String variant, InputStream in, String source)
       throws IOException {
-    try (DataInputStream dis = new DataInputStream(new BufferedInputStream(in))) {
-      Map<String, String> props = header(dis, source);
+    // Read whole and verified before DJL sees a byte: DJL trusts the shapes and lengths in the
+    // stream, and a corrupted one may reach native code.
+    byte[] all = in.readAllBytes();
+    try (DataInputStream dis = new DataInputStream(new ByteArrayInputStream(all))) {
+      long[] checksumAt = new long[1];
+      Map<String, String> props = header(dis, source, checksumAt);
+      verify(all, checksumAt[0], props.get(CHECKSUM), source);
       String saved = props.get(VARIANT);
       if (!variant.equals(saved)) {
         throw new IllegalArgumentException(
@@ -158,10 +237,75 @@ public final class ParamsFile {
       }
       return props;
     } catch (EOFException e) {
-      throw new IllegalArgumentException(source + " is truncated", e);
-    } catch (MalformedModelException | IllegalStateException e) {
+      throw new IllegalArgumentException(
+          source + " is truncated: it ends before all parameters of " + variant + " were read", e);
+    } catch (UTFDataFormatException e) {
+      throw new IllegalArgumentException(
+          source + " is corrupt: a name in it is not valid text (" + e.getMessage() + ")", e);
+    } catch (MalformedModelException | IllegalStateException | IllegalArgumentException e) {
+      if (e instanceof IllegalArgumentException
+          && e.getMessage() != null
+          && e.getMessage().startsWith(source)) {
+        throw (IllegalArgumentException) e;
+      }
       throw new IllegalArgumentException(
           source + " does not match the architecture of " + variant + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks a file's CRC-32 ({@link #CHECKSUM}). Files written before the checksum existed have
+   * none: they still load, with a warning that they could not be verified.
+   */
+  private static void verify(byte[] all, long at, String stored, String source) {
+    if (stored == null) {
+      LOG.warn(
+          "{} has no checksum (written before attnzoo added one); it is loaded unverified."
+              + " Save it again to add one.",
+          source);
+      return;
+    }
+    if (stored.length() != PLACEHOLDER.length()) {
+      throw new IllegalArgumentException(
+          source + " is corrupt: its checksum field '" + stored + "' is not 8 hex digits");
+    }
+    CRC32 crc = new CRC32();
+    int off = (int) at;
+    crc.update(all, 0, off);
+    crc.update(PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
+    crc.update(all, off + PLACEHOLDER.length(), all.length - off - PLACEHOLDER.length());
+    String actual = hex(crc.getValue());
+    if (!actual.equals(stored)) {
+      throw new IllegalArgumentException(
+          source
+              + " is corrupt (CRC-32 "
+              + actual
+              + ", stored "
+              + stored
+              + "): it was damaged on disk or in transfer; copy or download it again");
+    }
+  }
+
+  /** Counts the bytes read, to find the checksum's offset while the header is parsed. */
+  private static final class CountingInput extends FilterInputStream {
+    private long count;
+
+    CountingInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      count += b < 0 ? 0 : 1;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      count += Math.max(n, 0);
+      return n;
     }
   }
 }

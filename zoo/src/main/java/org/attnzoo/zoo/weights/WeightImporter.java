@@ -70,7 +70,13 @@ public final class WeightImporter {
     for (Map.Entry<Parameter, Tensor> e : plan.entrySet()) {
       NDArray target = e.getKey().getArray();
       try (NDManager scratch = target.getManager().newSubManager()) {
-        NDArray value = e.getValue().toNDArray(scratch);
+        Tensor t = e.getValue();
+        if (target.getDataType() == DataType.FLOAT32) {
+          // Converted here, exactly, in Java: the PyTorch engine aborts the JVM (SIGABRT) when
+          // given a bfloat16 buffer, so half and double types never reach it.
+          t = t.toFloat32();
+        }
+        NDArray value = t.toNDArray(scratch);
         if (value.getDataType() != target.getDataType()) {
           value = value.toType(target.getDataType(), false);
         }
