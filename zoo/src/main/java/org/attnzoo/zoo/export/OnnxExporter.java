@@ -51,6 +51,9 @@ public final class OnnxExporter implements OnnxGraph {
   /** Name of the graph's output. */
   public static final String OUTPUT = "output";
 
+  /** Key of the {@code metadata_props} entry holding the variant name. */
+  public static final String VARIANT = "attnzoo.variant";
+
   private static final String BATCH = "batch";
 
   private final Map<Parameter, String> paramPaths = new IdentityHashMap<>();
@@ -147,6 +150,9 @@ public final class OnnxExporter implements OnnxGraph {
         .setProducerName("attnzoo")
         .setProducerVersion("0.1.0")
         .setDocString("exported by attnzoo from the DJL block " + block.getClass().getName())
+        // Read back by AttnZoo.loadOnnxRuntime: an .onnx run with another --variant is refused.
+        .addMetadataProps(
+            OnnxMl.StringStringEntryProto.newBuilder().setKey(VARIANT).setValue(name))
         .setGraph(graph)
         .build();
   }
