@@ -15,6 +15,7 @@ import java.util.Map;
 import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.zoo.export.OnnxExporter;
+import org.attnzoo.zoo.io.OnnxFiles;
 import org.attnzoo.zoo.io.SafeTensors;
 import org.attnzoo.zoo.io.Tensor;
 import org.attnzoo.zoo.weights.CheckpointMappers;
@@ -73,6 +74,14 @@ public final class AttnZoo {
       return loadOnnxRuntime(variant, weights, device);
     }
     Path file = localFile(weights);
+    if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      throw new IllegalArgumentException(
+          file
+              + " is an ONNX model: run it with the onnxruntime engine (--engine onnxruntime);"
+              + " the "
+              + (engine == null ? DEFAULT_ENGINE : engine)
+              + " engine reads .safetensors and .params weights");
+    }
     Variant built = Files.isRegularFile(file) ? storedLayout(variant, file) : variant;
     Model model = newModel(built, device, engine);
     try {
@@ -167,6 +176,15 @@ public final class AttnZoo {
       tmp.toFile().deleteOnExit();
       try (InputStream in = URI.create(weights).toURL().openStream()) {
         Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException | IllegalArgumentException e) {
+        Files.deleteIfExists(tmp);
+        throw new IOException(
+            "cannot download weights from "
+                + weights
+                + " ("
+                + e
+                + "); check the address and the network, or download the file and pass its path",
+            e);
       }
       return tmp;
     }
@@ -224,6 +242,16 @@ public final class AttnZoo {
       try (Model source = load(variant, weights, Device.cpu(), DEFAULT_ENGINE)) {
         exportOnnx(source, variant, onnx);
       }
+    }
+    if (onnx == file) {
+      // ONNX Runtime runs any graph it is given: check here that it is this variant's.
+      OnnxFiles.read(file)
+          .checkVariant(
+              file,
+              variant.name(),
+              OnnxExporter.VARIANT,
+              variant.config().inputShape(),
+              variant.config().numClasses());
     }
     Model model = Model.newInstance(variant.name(), device, Engines.ONNX_RUNTIME);
     try {
