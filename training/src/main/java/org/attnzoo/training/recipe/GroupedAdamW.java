@@ -98,7 +98,9 @@ public final class GroupedAdamW extends Optimizer {
     if (scaled) {
       g = grad.mul(rescaleGrad);
       if (clipGrad > 0) {
-        g = g.clip(-clipGrad, clipGrad);
+        try (NDArray rescaled = g) {
+          g = rescaled.clip(-clipGrad, clipGrad);
+        }
       }
     }
     try {

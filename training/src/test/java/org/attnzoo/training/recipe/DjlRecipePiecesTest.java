@@ -111,6 +111,30 @@ class DjlRecipePiecesTest {
   }
 
   @Test
+  void rescaleAndClipActOnTheGradientAsInDjl() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      float[] w0 = {1f, -2f, 0.5f, 3f};
+      float[][] gs = {{0.1f, -0.2f, 0.3f, 0.0f}, {-0.05f, 0.4f, 0.1f, 1.0f}};
+      // DJL's order: g * rescale, then clip to [-c, c]; here rescale 0.5, c 0.1.
+      float[][] prepared = {{0.05f, -0.1f, 0.1f, 0.0f}, {-0.025f, 0.1f, 0.05f, 0.1f}};
+      Linear a = linear(m, 2, 2);
+      Linear b = linear(m, 2, 2);
+      Parameter wa = a.getParameters().get("weight");
+      Parameter wb = b.getParameters().get("weight");
+      wa.getArray().set(w0);
+      wb.getArray().set(w0);
+      GroupedAdamW scaled =
+          GroupedAdamW.builder().setParameters(a).setRescaleGrad(0.5f).optClipGrad(0.1f).build();
+      GroupedAdamW plain = GroupedAdamW.builder().setParameters(b).build();
+      for (int t = 0; t < 2; t++) {
+        scaled.update(wa.getId(), wa.getArray(), m.create(gs[t], new Shape(2, 2)));
+        plain.update(wb.getId(), wb.getArray(), m.create(prepared[t], new Shape(2, 2)));
+      }
+      assertArrayEquals(wb.getArray().toFloatArray(), wa.getArray().toFloatArray(), 1e-7f);
+    }
+  }
+
+  @Test
   void groupedAdamWRejectsBadSettingsAndForeignParameters() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> GroupedAdamW.builder().build());
