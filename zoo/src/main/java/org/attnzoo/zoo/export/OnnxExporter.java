@@ -30,6 +30,9 @@ import java.util.Set;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.ParameterPaths;
+import org.attnzoo.zoo.DataConfig;
+import org.attnzoo.zoo.Labels;
+import org.attnzoo.zoo.Variants;
 
 /**
  * Writes an initialised attnzoo block as an ONNX model (IR 8, opset {@value OnnxGraph#OPSET}) that
@@ -151,10 +154,65 @@ public final class OnnxExporter implements OnnxGraph {
         .setProducerVersion("0.1.0")
         .setDocString("exported by attnzoo from the DJL block " + block.getClass().getName())
         // Read back by AttnZoo.loadOnnxRuntime: an .onnx run with another --variant is refused.
-        .addMetadataProps(
-            OnnxMl.StringStringEntryProto.newBuilder().setKey(VARIANT).setValue(name))
+        .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(VARIANT).setValue(name))
+        .addAllMetadataProps(dataConfigProps(name))
         .setGraph(graph)
         .build();
+  }
+
+  /** Prefix of the {@code metadata_props} keys that describe the preprocessing. */
+  public static final String DATA = "attnzoo.data.";
+
+  /**
+   * The variant's preprocessing as {@code metadata_props}, so that an ONNX Runtime user can
+   * reproduce timm's eval transform without attnzoo: {@code attnzoo.data.input_size} ({@code
+   * 3,224,224}), {@code crop_pct}, {@code crop_mode}, {@code interpolation}, {@code mean}, {@code
+   * std} (comma-separated), {@code label_set} and {@code labels} (a JSON array of class names in
+   * index order). None for a graph name that is not a variant.
+   */
+  static List<OnnxMl.StringStringEntryProto> dataConfigProps(String name) {
+    if (!Variants.contains(name)) {
+      return List.of();
+    }
+    DataConfig d = Variants.get(name).data();
+    Map<String, String> props = new java.util.LinkedHashMap<>();
+    props.put("input_size", join(d.inputSize()));
+    props.put("crop_pct", Double.toString(d.cropPct()));
+    props.put("crop_mode", d.cropMode());
+    props.put("interpolation", d.interpolation());
+    props.put("mean", join(d.mean()));
+    props.put("std", join(d.std()));
+    props.put("label_set", d.labels());
+    StringBuilder labels = new StringBuilder("[");
+    for (String label : Labels.of(d.labels())) {
+      if (labels.length() > 1) {
+        labels.append(", ");
+      }
+      labels.append('"').append(label.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+    }
+    props.put("labels", labels.append(']').toString());
+    List<OnnxMl.StringStringEntryProto> out = new ArrayList<>();
+    props.forEach(
+        (k, v) ->
+            out.add(
+                OnnxMl.StringStringEntryProto.newBuilder().setKey(DATA + k).setValue(v).build()));
+    return out;
+  }
+
+  private static String join(int[] values) {
+    StringBuilder sb = new StringBuilder();
+    for (int v : values) {
+      sb.append(sb.length() == 0 ? "" : ",").append(v);
+    }
+    return sb.toString();
+  }
+
+  private static String join(float[] values) {
+    StringBuilder sb = new StringBuilder();
+    for (float v : values) {
+      sb.append(sb.length() == 0 ? "" : ",").append(v);
+    }
+    return sb.toString();
   }
 
   /**
