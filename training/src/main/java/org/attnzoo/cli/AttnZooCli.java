@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       RunCommand.class,
       PredictCommand.class,
+      PreprocessCommand.class,
       TrainCommand.class,
       DemoCommand.class,
       ExportCommand.class,

@@ -1,7 +1,11 @@
 package org.attnzoo.cli;
 
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.DataConfig;
+import org.attnzoo.zoo.Labels;
 import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
@@ -23,13 +27,19 @@ final class InfoCommand implements Callable<Integer> {
     System.out.println("family: " + v.family());
     System.out.println("config: " + v.config());
     System.out.println("input: " + v.config().inputShape());
-    System.out.println(
-        "data: mean "
-            + java.util.Arrays.toString(v.data().mean())
-            + " std "
-            + java.util.Arrays.toString(v.data().std())
-            + " labels "
-            + v.data().labels());
+    DataConfig d = v.data();
+    System.out.printf(
+        Locale.ROOT,
+        "data: input_size %s, crop_pct %s, crop_mode %s, interpolation %s, mean %s, std %s,"
+            + " labels %s (%d classes)%n",
+        Arrays.toString(d.inputSize()),
+        d.cropPct(),
+        d.cropMode(),
+        d.interpolation(),
+        Arrays.toString(d.mean()),
+        Arrays.toString(d.std()),
+        d.labels(),
+        Labels.of(d.labels()).size());
     System.out.println("params: " + AttnZoo.parameterCount(v));
     var r = v.reference();
     System.out.printf(

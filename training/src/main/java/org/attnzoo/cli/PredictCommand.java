@@ -3,7 +3,6 @@ package org.attnzoo.cli;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.ImageFactory;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import java.nio.file.Path;
@@ -14,6 +13,8 @@ import org.attnzoo.zoo.Devices;
 import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.image.ClassificationTranslator;
+import org.attnzoo.zoo.image.ImageDecoder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,6 +46,11 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(names = "--top", defaultValue = "5", description = "classes to print per image")
   int top;
+
+  @Option(
+      names = "--exif-orientation",
+      description = "rotate/flip by the EXIF orientation tag (timm and PIL do not: off by default)")
+  boolean exifOrientation;
 
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
   List<Path> images;
@@ -82,7 +88,8 @@ final class PredictCommand implements Callable<Integer> {
     try (ZooModel<Image, Classifications> model = criteria.loadModel();
         Predictor<Image, Classifications> predictor = model.newPredictor()) {
       for (Path file : images) {
-        Image image = ImageFactory.getInstance().fromFile(file);
+        // Decoded as PIL does (DJL's ImageFactory colour-manages some files; see ImageDecoder).
+        Image image = ClassificationTranslator.image(ImageDecoder.read(file, exifOrientation));
         Classifications c = predictor.predict(image);
         StringBuilder line = new StringBuilder(file.getFileName().toString());
         for (Classifications.Classification k : c.topK(top)) {
