@@ -39,6 +39,12 @@ public final class AttnZooCli {
    */
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new AttnZooCli());
+    // --help and --version on every subcommand, not only on the top level.
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (sub.getCommandSpec().findOption("--help") == null) {
+        sub.getCommandSpec().mixinStandardHelpOptions(true);
+      }
+    }
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Users get the message, not a stack trace: our errors say what was expected and came.
@@ -50,12 +56,37 @@ public final class AttnZooCli {
               break;
             }
           }
-          cmd.getErr().println("attnzoo: " + shown.getMessage());
+          cmd.getErr().println("attnzoo: " + withSuggestion(shown.getMessage()));
           if (System.getenv("ATTNZOO_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
           }
           return shown instanceof IllegalArgumentException ? 2 : 1;
         });
     return cli.execute(args);
+  }
+
+  private static final java.util.regex.Pattern UNKNOWN_VARIANT =
+      java.util.regex.Pattern.compile("Unknown variant '([^']*)'");
+
+  /**
+   * Adds "did you mean" to {@code Variants.get}'s message for a mistyped variant, whichever command
+   * met it: the full list of names alone does not show which one was meant.
+   */
+  static String withSuggestion(String message) {
+    java.util.regex.Matcher m = UNKNOWN_VARIANT.matcher(String.valueOf(message));
+    if (!m.find()) {
+      return message;
+    }
+    java.util.List<String> near =
+        CliChecks.closest(
+            m.group(1),
+            org.attnzoo.zoo.Variants.ALL.stream().map(org.attnzoo.zoo.Variant::name).toList());
+    return near.isEmpty()
+        ? message
+        : "Unknown variant '"
+            + m.group(1)
+            + "'. Did you mean "
+            + String.join(" or ", near)
+            + "? (attnzoo list shows all)";
   }
 }

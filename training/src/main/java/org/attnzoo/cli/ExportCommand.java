@@ -44,6 +44,8 @@ final class ExportCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "unknown format '" + format + "'; expected onnx or safetensors");
     }
+    // Checked before minutes of loading: the target's folder must exist and be writable.
+    CliChecks.requireWritableTarget(output, "--output");
     Platforms.requireBundledNatives();
     try (Model model = AttnZoo.load(v, weights, Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
       if (f.equals("onnx")) {
@@ -51,6 +53,21 @@ final class ExportCommand implements Callable<Integer> {
       } else {
         AttnZoo.exportSafetensors(model, v, output);
       }
+    } catch (java.nio.file.FileSystemException e) {
+      // Writers go through a temporary sibling: name the file the user gave, not that one.
+      String name = output.getFileName().toString();
+      if (e.getFile() != null
+          && !e.getFile().equals(output.toString())
+          && Path.of(e.getFile()).getFileName().toString().contains(name)) {
+        throw new java.io.IOException(
+            "cannot write --output "
+                + output
+                + " ("
+                + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName())
+                + "); check that its folder exists and is writable",
+            e);
+      }
+      throw e;
     }
     System.out.println("wrote " + output + " (" + f + ", " + v.name() + ")");
     return 0;

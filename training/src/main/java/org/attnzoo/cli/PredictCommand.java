@@ -52,6 +52,11 @@ final class PredictCommand implements Callable<Integer> {
       description = "rotate/flip by the EXIF orientation tag (timm and PIL do not: off by default)")
   boolean exifOrientation;
 
+  @Option(
+      names = "--allow-nonfinite",
+      description = "print classes even if the model's output holds NaN or infinite values")
+  boolean allowNonfinite;
+
   @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "image files")
   List<Path> images;
 
@@ -74,6 +79,21 @@ final class PredictCommand implements Callable<Integer> {
           "give --variant and --weights FILE, or --dataset NAME (shipped weights)");
     }
     Variants.get(variant);
+    // Missing files are reported before the model is loaded; the others are still classified.
+    List<Path> present = new java.util.ArrayList<>();
+    int failed = 0;
+    for (Path file : images) {
+      try {
+        CliChecks.requireInputFile(file, "image", "an image file (PNG, JPEG, ...)");
+        present.add(file);
+      } catch (IllegalArgumentException e) {
+        System.err.println("attnzoo: " + e.getMessage());
+        failed++;
+      }
+    }
+    if (present.isEmpty()) {
+      throw new IllegalArgumentException("none of the " + images.size() + " images can be read");
+    }
     Platforms.requireBundledNatives();
     Criteria.Builder<Image, Classifications> builder =
         Criteria.builder()
@@ -87,17 +107,49 @@ final class PredictCommand implements Callable<Integer> {
             : builder.optFilter("dataset", dataset).build();
     try (ZooModel<Image, Classifications> model = criteria.loadModel();
         Predictor<Image, Classifications> predictor = model.newPredictor()) {
-      for (Path file : images) {
-        // Decoded as PIL does (DJL's ImageFactory colour-manages some files; see ImageDecoder).
-        Image image = ClassificationTranslator.image(ImageDecoder.read(file, exifOrientation));
-        Classifications c = predictor.predict(image);
-        StringBuilder line = new StringBuilder(file.getFileName().toString());
-        for (Classifications.Classification k : c.topK(top)) {
-          line.append(String.format("  %s %.4f", k.getClassName(), k.getProbability()));
+      for (Path file : present) {
+        try {
+          // Decoded as PIL does (DJL's ImageFactory colour-manages some files; see ImageDecoder).
+          Image image = ClassificationTranslator.image(ImageDecoder.read(file, exifOrientation));
+          Classifications c = predictor.predict(image);
+          StringBuilder line = new StringBuilder(file.getFileName().toString());
+          for (Classifications.Classification k : c.topK(top)) {
+            line.append(String.format("  %s %.4f", k.getClassName(), k.getProbability()));
+          }
+          if (!allowNonfinite) {
+            List<Double> probabilities = c.getProbabilities();
+            float[] values = new float[probabilities.size()];
+            for (int i = 0; i < values.length; i++) {
+              values[i] = probabilities.get(i).floatValue();
+            }
+            CliChecks.requireFinite(values, "the class probabilities");
+          }
+          System.out.println(line);
+        } catch (Exception e) {
+          // One bad file does not stop the others: its error line, then the next file.
+          System.err.println("attnzoo: " + file + ": " + reason(e));
+          failed++;
         }
-        System.out.println(line);
       }
     }
+    if (failed > 0) {
+      System.err.printf(
+          "attnzoo: %d of %d images failed (see the lines above)%n", failed, images.size());
+      return 1;
+    }
     return 0;
+  }
+
+  /** The message to show for a failed image: DJL wraps causes in TranslateException. */
+  private static String reason(Throwable e) {
+    Throwable shown = e;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException || t instanceof java.io.IOException) {
+        shown = t;
+        break;
+      }
+    }
+    String m = shown.getMessage();
+    return m == null || m.isBlank() ? shown.getClass().getSimpleName() : m;
   }
 }

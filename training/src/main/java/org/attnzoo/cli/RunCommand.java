@@ -58,16 +58,33 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
   String device;
 
+  @Option(
+      names = "--allow-nonfinite",
+      description = "write the output even if it holds NaN or infinite values (default: an error)")
+  boolean allowNonfinite;
+
   @Override
   public Integer call() throws Exception {
     Variant v = Variants.get(variant);
     String eng = Engines.resolve(engine);
-    if (!Engines.isOnnxRuntime(eng)
-        || !weights.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx")) {
+    boolean onnxFile = weights.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+    if (onnxFile && !Engines.isOnnxRuntime(eng)) {
+      throw new IllegalArgumentException(
+          "--weights "
+              + weights
+              + " is an ONNX model: run it with --engine onnxruntime (the "
+              + engine
+              + " engine reads .safetensors and .params weights)");
+    }
+    // Everything the user named is checked before the model is built and run.
+    CliChecks.requireInputFile(input, "--input", "a .npy file, [B, C, H, W] float32");
+    CliChecks.requireWritableTarget(output, "--output");
+    Tensor in = Npy.read(input);
+    checkInput(in, v, Engines.isOnnxRuntime(eng));
+    if (!Engines.isOnnxRuntime(eng) || !onnxFile) {
       Platforms.requireBundledNatives(); // PyTorch runs the model or exports it on the fly
     }
     Device dev = Devices.resolve(device, eng);
-    Tensor in = Npy.read(input);
     try (Model model = AttnZoo.load(v, weights, dev, eng);
         NDManager scope = model.getNDManager().newSubManager();
         Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
@@ -76,11 +93,65 @@ final class RunCommand implements Callable<Integer> {
       NDArray y = predictor.predict(new NDList(x)).singletonOrThrow();
       float[] values = y.toFloatArray();
       Shape shape = y.getShape();
+      if (!allowNonfinite) {
+        CliChecks.requireFinite(values, "the output " + shape + " of " + v.name());
+      }
       ByteBuffer bytes = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       bytes.asFloatBuffer().put(values);
       Npy.write(new Tensor(DataType.FLOAT32, shape, bytes), output);
       System.out.println("wrote " + output + " " + shape + " (" + eng + ", " + dev + ")");
     }
     return 0;
+  }
+
+  /**
+   * The input must be a batch of the variant's images: engines report a wrong shape late and
+   * obscurely (ONNX Runtime dumps its native log on an empty batch).
+   */
+  private void checkInput(Tensor in, Variant v, boolean onnxRuntime) {
+    long[] dims = in.shape().getShape();
+    Shape one = v.config().inputShape();
+    String expected = "[B, " + one.get(0) + ", " + one.get(1) + ", " + one.get(2) + "]";
+    if (dims.length != 4) {
+      throw new IllegalArgumentException(
+          "--input "
+              + input
+              + " has shape "
+              + in.shape()
+              + "; "
+              + v.name()
+              + " expects "
+              + expected
+              + " (add the batch axis: x[None] in numpy)");
+    }
+    if (dims[0] < 1) {
+      throw new IllegalArgumentException(
+          "--input " + input + " holds a batch of 0 samples; give at least one");
+    }
+    if (dims[1] != one.get(0)) {
+      throw new IllegalArgumentException(
+          "--input "
+              + input
+              + " has shape "
+              + in.shape()
+              + "; "
+              + v.name()
+              + " expects "
+              + one.get(0)
+              + " channels: "
+              + expected);
+    }
+    // The exported graph fixes H and W; PyTorch models may accept other sizes.
+    if (onnxRuntime && (dims[2] != one.get(1) || dims[3] != one.get(2))) {
+      throw new IllegalArgumentException(
+          "--input "
+              + input
+              + " has shape "
+              + in.shape()
+              + "; the ONNX model of "
+              + v.name()
+              + " takes "
+              + expected);
+    }
   }
 }

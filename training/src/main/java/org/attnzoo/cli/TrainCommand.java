@@ -1,11 +1,16 @@
 package org.attnzoo.cli;
 
 import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.attnzoo.training.Checkpoint;
 import org.attnzoo.training.EpochMetrics;
 import org.attnzoo.training.TosaRecipe;
 import org.attnzoo.training.TrainConfig;
@@ -17,6 +22,7 @@ import org.attnzoo.zoo.Devices;
 import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.io.AtomicFiles;
 import org.attnzoo.zoo.weights.ParamsFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -76,6 +82,13 @@ final class TrainCommand implements Callable<Integer> {
       names = "--resume",
       description = "continue from OUT/last.ckpt (--recipe tosa: stage3.ckpt, else stage2.ckpt)")
   boolean resume;
+
+  @Option(
+      names = "--overwrite",
+      description =
+          "start a new run in an --out folder that holds one, replacing its checkpoints, metrics"
+              + " and weights")
+  boolean overwrite;
 
   @Option(
       names = "--stop-after",
@@ -173,6 +186,7 @@ final class TrainCommand implements Callable<Integer> {
         variant != null ? variant : tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32";
     Variant v = Variants.get(name);
     Path dir = out != null ? out : Path.of("runs", name);
+    guardRunFolder(dir, v, tosa);
     if (tosa) {
       return trainTosa(v, dir);
     }
@@ -196,6 +210,11 @@ final class TrainCommand implements Callable<Integer> {
     // Fail on a teacher that does not fit before the data is loaded.
     TosaRecipe.loadTeacher(tosa, dense, options.teacher(), dev).close();
     Datasets.Split split = data(v, data, maxTrain);
+    if (resume) {
+      Path stage3 = dir.resolve(TosaRecipe.STAGE3_CHECKPOINT);
+      checkResumedDataset(
+          Files.exists(stage3) ? stage3 : dir.resolve(TosaRecipe.STAGE2_CHECKPOINT), split.name());
+    }
     TosaRecipe.Result r =
         TosaRecipe.run(
             v,
@@ -231,6 +250,70 @@ final class TrainCommand implements Callable<Integer> {
     System.out.println(tosaTable(r.dense(), r.tosa()));
     System.out.println("weights " + r.params() + "; summary " + dir.resolve(TosaRecipe.SUMMARY));
     return 0;
+  }
+
+  /**
+   * A run folder is never replaced by accident: without {@code --resume} or {@code --overwrite} a
+   * folder holding a run is refused (before, a 1-epoch run silently replaced an 8-epoch one). Also
+   * removes the temporary files that writes interrupted by a crash left there.
+   */
+  private void guardRunFolder(Path dir, Variant v, boolean tosa) throws IOException {
+    if (resume && overwrite) {
+      throw new IllegalArgumentException("give --resume or --overwrite, not both");
+    }
+    for (Path stale : AtomicFiles.deleteStaleTemporaries(dir)) {
+      System.err.println("removed " + stale + " (left by an interrupted write)");
+    }
+    List<Path> run = new ArrayList<>();
+    for (String f :
+        List.of(
+            TrainingRun.CHECKPOINT,
+            TosaRecipe.STAGE2_CHECKPOINT,
+            TosaRecipe.STAGE3_CHECKPOINT,
+            TrainingRun.METRICS,
+            TosaRecipe.SUMMARY,
+            v.name() + ".params")) {
+      if (Files.exists(dir.resolve(f))) {
+        run.add(dir.resolve(f));
+      }
+    }
+    if (run.isEmpty() || resume) {
+      return;
+    }
+    if (!overwrite) {
+      throw new IllegalArgumentException(
+          "--out "
+              + dir
+              + " already holds a run ("
+              + run.stream().map(p -> p.getFileName().toString()).collect(Collectors.joining(", "))
+              + "); continue it with --resume (same options), replace it with --overwrite, or"
+              + " give another --out folder");
+    }
+    for (Path p : run) {
+      Files.delete(p);
+    }
+    Files.deleteIfExists(dir.resolve(TrainingRun.PLOT));
+  }
+
+  /**
+   * The dataset must be the one the checkpoint was trained on, as the variant and the recipe must
+   * (TrainingRun checks those): otherwise the run continues on other data and the saved {@code
+   * .params} names the wrong dataset.
+   */
+  static void checkResumedDataset(Path checkpoint, String dataset) throws IOException {
+    if (!Files.isRegularFile(checkpoint)) {
+      return; // TrainingRun reports the missing checkpoint
+    }
+    String trained = Checkpoint.load(checkpoint).meta().dataset();
+    if (trained != null && !trained.equals(dataset)) {
+      throw new IllegalArgumentException(
+          checkpoint
+              + " was trained on "
+              + trained
+              + ", not "
+              + dataset
+              + "; resume with the same --data, or start a new run with --overwrite");
+    }
   }
 
   static String tosaTable(TosaRecipe.Measure d, TosaRecipe.Measure t) {
@@ -304,6 +387,9 @@ final class TrainCommand implements Callable<Integer> {
       boolean quiet)
       throws Exception {
     Datasets.Split split = data(v, dataSpec, maxTrain);
+    if (resume) {
+      checkResumedDataset(dir.resolve(TrainingRun.CHECKPOINT), split.name());
+    }
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
     try (TrainingRun run = new TrainingRun(v, config, split, dir, dev)) {
       run.progress(new org.attnzoo.training.Progress(System.err, !quiet));

@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -164,31 +163,66 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
       throw new IllegalArgumentException(
           file + " is corrupt (checksum mismatch): it was damaged or only partly written");
     }
+    // The checksum proves the bytes are the ones written, not that a writer wrote them right: a
+    // crafted file with a valid checksum still gets every count bounded by the bytes that remain,
+    // so it ends in a sentence, not a NegativeArraySizeException or OutOfMemoryError.
+    int end = all.length - 8;
     try (DataInputStream in =
-        new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, all.length - 8))) {
-      byte[] json = new byte[in.readInt()];
+        new DataInputStream(new ByteArrayInputStream(all, MAGIC.length, end - MAGIC.length))) {
+      byte[] json = new byte[bounded(in.readInt(), in.available(), "header length")];
       in.readFully(json);
       Meta meta = GSON.fromJson(new String(json, StandardCharsets.UTF_8), Meta.class);
-      int n = in.readInt();
+      if (meta == null || meta.variant() == null || meta.config() == null) {
+        throw new IllegalArgumentException("its header lacks the variant or the recipe");
+      }
+      int n = bounded(in.readInt(), in.available(), "tensor count");
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       for (int i = 0; i < n; i++) {
         String name = in.readUTF();
-        DataType type = DataType.valueOf(in.readUTF());
-        long[] dims = new long[in.readInt()];
+        String typeName = in.readUTF();
+        DataType type;
+        try {
+          type = DataType.valueOf(typeName);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "tensor '" + name + "' has unknown data type '" + typeName + "'", e);
+        }
+        long[] dims = new long[bounded(in.readInt(), 32, "rank of tensor '" + name + "'")];
         for (int d = 0; d < dims.length; d++) {
           dims[d] = in.readLong();
         }
-        byte[] bytes = new byte[in.readInt()];
+        byte[] bytes =
+            new byte[bounded(in.readInt(), in.available(), "byte count of tensor '" + name + "'")];
         in.readFully(bytes);
-        tensors.put(
-            name,
-            new Tensor(
-                type, new Shape(dims), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)));
+        try {
+          tensors.put(
+              name,
+              new Tensor(
+                  type, new Shape(dims), ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage(), e);
+        }
+      }
+      if (in.available() != 0) {
+        throw new IllegalArgumentException(in.available() + " bytes follow the last tensor");
       }
       return new Checkpoint(meta, tensors);
-    } catch (EOFException | JsonParseException | IllegalArgumentException e) {
-      throw new IllegalArgumentException(file + " is malformed: " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          file
+              + " is malformed although its checksum is valid ("
+              + (e instanceof EOFException ? "it ends too early" : e.getMessage())
+              + "): it was not written by attnzoo train; start a new run with --overwrite or"
+              + " point --out elsewhere",
+          e);
     }
+  }
+
+  private static int bounded(int n, int max, String what) {
+    if (n < 0 || n > max) {
+      throw new IllegalArgumentException(what + " " + n + " is outside 0.." + max);
+    }
+    return n;
   }
 
   /** Feeds every written byte to a checksum. */
