@@ -13,6 +13,7 @@ Writes under zoo/src/test/resources/preprocessing/ (default OUT):
                          the script checks that timm's full float output equals
                          (x / 255 - mean) / std of it, so the uint8 array is the tensor
   normalize.npz          ToTensor + Normalize of the 256 byte values, for each mean/std in use
+  training/.../preprocess the `attnzoo preprocess` test: one photo, timm's float32 tensor (.npy.gz)
   decode/*               small files in many formats, and decode.npz with PIL's
                          Image.open(f).convert('RGB') of each (and exif_transpose for the EXIF one)
 
@@ -173,10 +174,27 @@ def decode_fixtures(src, out):
     np.savez_compressed(os.path.join(out, "decode.npz"), **expected)
 
 
+def cli_fixture(out_dir, photo):
+    """`attnzoo preprocess` test: a photo and timm's whole float32 tensor for vit_tiny, gzipped."""
+    import gzip
+    import shutil
+    os.makedirs(out_dir, exist_ok=True)
+    target = os.path.join(out_dir, os.path.basename(photo))
+    shutil.copyfile(photo, target)
+    m = timm.create_model("vit_tiny_patch16_224", pretrained=False)
+    t = create_transform(**resolve_data_config({}, model=m))
+    x = t(Image.open(target).convert("RGB")).unsqueeze(0).numpy()
+    buf = io.BytesIO()
+    np.save(buf, x)
+    with gzip.open(target + ".vit_tiny_patch16_224.npy.gz", "wb") as f:
+        f.write(buf.getvalue())
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--src", required=True)
     p.add_argument("--out", default="zoo/src/test/resources/preprocessing")
+    p.add_argument("--cli-out", default="training/src/test/resources/preprocess")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rows = data_configs()
@@ -184,6 +202,7 @@ def main():
     files = photos(a.src, a.out)
     transforms(a.out, files, rows)
     decode_fixtures(a.src, a.out)
+    cli_fixture(a.cli_out, files["coffee_97x61.png"])
 
 
 if __name__ == "__main__":
