@@ -33,6 +33,7 @@ import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.zoo.DataConfig;
 import org.attnzoo.zoo.Labels;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.io.OnnxFiles;
 
 /**
  * Writes an initialised attnzoo block as an ONNX model (IR 8, opset {@value OnnxGraph#OPSET}) that
@@ -156,6 +157,8 @@ public final class OnnxExporter implements OnnxGraph {
         // Read back by AttnZoo.loadOnnxRuntime: an .onnx run with another --variant is refused.
         .addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(VARIANT).setValue(name))
         .addAllMetadataProps(dataConfigProps(name))
+        // A CRC-32 of the graph: damaged weights are refused instead of giving wrong answers.
+        .addMetadataProps(OnnxFiles.graphChecksum(graph))
         .setGraph(graph)
         .build();
   }

@@ -2,6 +2,7 @@ package org.attnzoo.zoo.io;
 
 import ai.djl.ndarray.types.Shape;
 import ai.onnx.proto.OnnxMl;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
@@ -13,7 +14,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /**
  * What an {@code .onnx} file declares, read in Java before ONNX Runtime sees the file: the graph's
@@ -23,7 +26,8 @@ import java.util.Map;
  *
  * <p>Only the fields needed are decoded; nodes and initializers are skipped by their declared
  * lengths, which still walks the whole file, so a truncated or structurally damaged file is found
- * here with a clear message.
+ * here with a clear message. Files written by attnzoo also carry a CRC-32 of the graph ({@link
+ * #GRAPH_CRC32}), so that damage inside a weight is found too.
  *
  * @param inputs the graph's inputs by name, {@code -1} for a symbolic dimension (initializers that
  *     old exporters list as inputs included)
@@ -32,6 +36,12 @@ import java.util.Map;
  */
 public record OnnxFiles(
     Map<String, long[]> inputs, Map<String, long[]> outputs, Map<String, String> metadata) {
+
+  /**
+   * Key of the {@code metadata_props} entry holding the CRC-32 of the serialised graph (eight hex
+   * digits). ONNX has no checksum of its own: a flipped byte in a weight runs and answers wrongly.
+   */
+  public static final String GRAPH_CRC32 = "attnzoo.graph_crc32";
 
   private static final int MODEL_GRAPH = 7;
   private static final int MODEL_METADATA = 14;
@@ -51,6 +61,7 @@ public record OnnxFiles(
     Map<String, long[]> outputs = new LinkedHashMap<>();
     Map<String, String> metadata = new LinkedHashMap<>();
     boolean graph = false;
+    String graphCrc = null;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       CodedInputStream c = CodedInputStream.newInstance(in);
       c.setSizeLimit(Integer.MAX_VALUE);
@@ -58,9 +69,11 @@ public record OnnxFiles(
         int field = WireFormat.getTagFieldNumber(tag);
         boolean delimited = WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
         if (field == MODEL_GRAPH && delimited) {
-          int limit = c.pushLimit(length(c));
-          readGraph(c, inputs, outputs);
-          c.popLimit(limit);
+          ByteString bytes = c.readBytes();
+          CRC32 crc = new CRC32();
+          crc.update(bytes.asReadOnlyByteBuffer());
+          graphCrc = String.format(Locale.ROOT, "%08x", crc.getValue());
+          readGraph(bytes.newCodedInput(), inputs, outputs);
           graph = true;
         } else if (field == MODEL_METADATA && delimited) {
           OnnxMl.StringStringEntryProto e = OnnxMl.StringStringEntryProto.parseFrom(c.readBytes());
@@ -75,15 +88,30 @@ public record OnnxFiles(
     if (!graph || outputs.isEmpty() || inputs.isEmpty()) {
       throw bad(file, "it has no graph with inputs and outputs");
     }
+    String stored = metadata.get(GRAPH_CRC32);
+    if (stored != null && !stored.equals(graphCrc)) {
+      throw new IllegalArgumentException(
+          file
+              + " is corrupt (graph CRC-32 "
+              + graphCrc
+              + ", stored "
+              + stored
+              + "): it was damaged on disk or in transfer; export or copy it again");
+    }
     return new OnnxFiles(inputs, outputs, metadata);
   }
 
-  private static int length(CodedInputStream c) throws IOException {
-    int n = c.readRawVarint32();
-    if (n < 0) {
-      throw new InvalidProtocolBufferException("negative length " + n);
-    }
-    return n;
+  /**
+   * @param graph a graph about to be written
+   * @return the {@link #GRAPH_CRC32} entry for it
+   */
+  public static OnnxMl.StringStringEntryProto graphChecksum(OnnxMl.GraphProto graph) {
+    CRC32 crc = new CRC32();
+    crc.update(graph.toByteString().asReadOnlyByteBuffer());
+    return OnnxMl.StringStringEntryProto.newBuilder()
+        .setKey(GRAPH_CRC32)
+        .setValue(String.format(Locale.ROOT, "%08x", crc.getValue()))
+        .build();
   }
 
   private static void readGraph(

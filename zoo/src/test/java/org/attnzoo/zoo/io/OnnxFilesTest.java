@@ -82,6 +82,21 @@ class OnnxFilesTest {
     assertTrue(e.getMessage().contains("not a valid ONNX model"), e.getMessage());
   }
 
+  /** Before: ONNX Runtime ran a file with a flipped weight byte and wrote all-NaN output. */
+  @Test
+  void flippedWeightByteIsFoundByTheGraphChecksum() throws Exception {
+    Path vit = export(Variants.get(VIT), true);
+    byte[] b = Files.readAllBytes(vit);
+    b[b.length / 2] ^= 0x40; // inside the initializers, which are most of the file
+    Path flipped = tmp.resolve("flipped.onnx");
+    Files.write(flipped, b);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> AttnZoo.loadOnnxRuntime(Variants.get(VIT), flipped.toString(), Device.cpu()));
+    assertTrue(e.getMessage().contains(flipped + " is corrupt"), e.getMessage());
+  }
+
   /** Before: "not a valid safetensors file". */
   @Test
   void onnxOnPyTorchSaysWhichEngine() throws Exception {
