@@ -31,6 +31,12 @@ public final class TimmInit {
 
   private TimmInit() {}
 
+  /**
+   * A block that declares the initializers of its own Linear and convolution layers, which {@link
+   * #declare} then leaves alone.
+   */
+  public interface OwnInit {}
+
   /** How a family initialises the weight and bias of one Linear or convolution layer. */
   public enum Rule {
     /**
@@ -89,7 +95,9 @@ public final class TimmInit {
 
   /**
    * Declares {@code linear} on every DJL {@link Linear} and {@code conv} on every DJL {@link
-   * Convolution} below {@code root}. Call it at the end of a backbone's constructor.
+   * Convolution} below {@code root}. Call it at the end of a backbone's constructor. Blocks that
+   * are {@link OwnInit} (and their children) are left as they declared themselves, as timm's init
+   * functions defer to a module's own {@code init_weights}.
    *
    * @param root the backbone
    * @param linear the rule of its Linear layers
@@ -98,6 +106,9 @@ public final class TimmInit {
   public static void declare(Block root, Rule linear, Rule conv) {
     for (Pair<String, Block> child : root.getChildren()) {
       Block b = child.getValue();
+      if (b instanceof OwnInit) {
+        continue;
+      }
       if (b instanceof Linear) {
         declareLayer(b, linear);
       } else if (b instanceof Convolution) {

@@ -46,8 +46,9 @@ import org.junit.jupiter.api.Test;
  *   <li>ViT: timm {@code vision_transformer.py}, {@code VisionTransformer.init_weights} (pos_embed
  *       {@code trunc_normal_(std=.02)}, cls_token {@code normal_(std=1e-6)}) and {@code
  *       init_weights_vit_timm} (nn.Linear {@code trunc_normal_(std=.02)}, bias 0; other modules as
- *       constructed: PatchEmbed's nn.Conv2d and, in a ToSA ViT, the selectors' convolutions keep
- *       PyTorch's default, nn.LayerNorm ones/zeros, LayerScale {@code init_values});
+ *       constructed: PatchEmbed's nn.Conv2d and, in a ToSA ViT, the selectors' convolution weights
+ *       keep PyTorch's default (the selectors' biases are zero: attnzoo's choice, ToSA has no
+ *       official code), nn.LayerNorm ones/zeros, LayerScale {@code init_values});
  *   <li>Swin: timm {@code swin_transformer.py}, the same {@code init_weights_vit_timm} and {@code
  *       WindowAttention.reset_parameters} (relative_position_bias_table {@code
  *       trunc_normal_(std=.02)});
@@ -145,9 +146,10 @@ class TimmInitTest {
           .row("cls_token", new Normal(1e-6))
           .row("pos_embed", TRUNC_02)
           .layer("patch_embed\\.proj", DEFAULT, DEFAULT)
-          // ToSA has no official code: its selectors are convolutions inside timm's ViT, which
-          // init_weights_vit_timm leaves as PyTorch constructed them.
-          .layer(VIT_BLOCK + "selector\\.conv\\d", DEFAULT, DEFAULT)
+          // ToSA has no official code: its selectors are convolutions inside timm's ViT, whose
+          // weights init_weights_vit_timm leaves as PyTorch constructed them; attnzoo's choice of
+          // zero biases is explained in TokenSelector.
+          .layer(VIT_BLOCK + "selector\\.conv\\d", DEFAULT, ZEROS)
           .norm(VIT_BLOCK + "norm[12]|norm|fc_norm")
           .row(VIT_BLOCK + "ls[12]\\.gamma", new Const(VIT_LS))
           // Every nn.Linear of the token mixer, whichever mechanism, the MLP and the head.

@@ -9,14 +9,18 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import java.util.Arrays;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.export.OnnxGraph.Attr;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.FanInUniform;
+import org.attnzoo.nn.TimmInit;
 
 /**
  * ToSA's token selector (Singh et al., 2024, Sec. 3): reads one layer's unnormalised attention maps
@@ -44,7 +48,7 @@ import org.attnzoo.nn.Checks;
  * <p>Input: attention logits {@code [B, h, N, N]}; output: predicted log-attention of the next
  * layer {@code [B, h, N, N]}, each row a log-distribution over keys.
  */
-public class TokenSelector extends AbstractBlock implements OnnxExportable {
+public class TokenSelector extends AbstractBlock implements OnnxExportable, TimmInit.OwnInit {
 
   // ONNX TensorProto data types for Cast.
   private static final int FLOAT = 1;
@@ -79,6 +83,13 @@ public class TokenSelector extends AbstractBlock implements OnnxExportable {
     this.prefixTokens = prefixTokens;
     conv1 = addChildBlock("conv1", conv(hidden, kernelSize));
     conv2 = addChildBlock("conv2", conv(numHeads, kernelSize));
+    // ToSA has no reference code. Weights: PyTorch's default, as for any convolution in timm's
+    // ViT. Biases: zero rather than PyTorch's U(+-1/sqrt(fan_in)): in a freshly initialised ViT
+    // (Linear std 0.02) the attention logits the selector reads are ~1e-3, so a random bias alone
+    // would decide conv1's ReLU and could switch every hidden channel off (both of two with
+    // probability 1/4), leaving conv1 without a gradient.
+    setInitializer(FanInUniform.weight(), Parameter.Type.WEIGHT);
+    setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
   }
 
   private static Conv2d conv(int filters, int kernelSize) {

@@ -101,8 +101,8 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
             ? addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build())
             : null;
     // timm vision_transformer.py init_weights -> init_weights_vit_timm: every nn.Linear, in
-    // whichever token mixer, trunc_normal_(std=.02), bias 0; convolutions (the patch embedding,
-    // ToSA's selectors) keep PyTorch's default.
+    // whichever token mixer, trunc_normal_(std=.02), bias 0; the patch embedding's conv keeps
+    // PyTorch's default (ToSA's selectors declare their own, see TokenSelector).
     TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 

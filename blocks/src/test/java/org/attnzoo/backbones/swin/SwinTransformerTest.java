@@ -110,7 +110,11 @@ class SwinTransformerTest {
         NDArray labels = manager.create(new float[] {0, 1, 2, 3, 3, 2, 1, 0});
         float first = 0f;
         float last = 0f;
-        for (int step = 0; step < 8; step++) {
+        // 16 steps: from timm's init (Linear std 0.02, initial loss ln 4) the loss falls by
+        // about 8% a step here, 0.52-0.58x after 8 steps and 0.32-0.36x after 16 (seeds 1-4);
+        // DJL's default He-normal init, which the old 8-step budget was sized for, starts with
+        // larger logits and memorises the batch faster.
+        for (int step = 0; step < 16; step++) {
           try (GradientCollector gc = trainer.newGradientCollector()) {
             NDArray logits = trainer.forward(new NDList(images)).singletonOrThrow();
             NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));

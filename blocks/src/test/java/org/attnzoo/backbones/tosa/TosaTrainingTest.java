@@ -12,6 +12,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.initializer.XavierInitializer.FactorType;
+import ai.djl.training.initializer.XavierInitializer.RandomType;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
@@ -91,6 +94,11 @@ class TosaTrainingTest {
       Engine.getInstance().setRandomSeed(7);
       VitConfig cfg = TosaVitTest.tosa(0.5);
       VisionTransformer teacher = TosaVitTest.DENSE.newBlock();
+      // A stand-in for a trained teacher. With timm's init (Linear std 0.02) the attention logits
+      // are ~1e-3 and the maps nearly uniform, so the selectors have nothing to learn (KL ~1e-4
+      // from the first step); He-normal weights (DJL's default) give maps far from uniform.
+      teacher.setInitializer(
+          new XavierInitializer(RandomType.GAUSSIAN, FactorType.IN, 2), Parameter.Type.WEIGHT);
       VisionTransformer tosa = cfg.newBlock();
       teacher.initialize(manager, DataType.FLOAT32, cfg.inputShape(1));
       tosa.initialize(manager, DataType.FLOAT32, cfg.inputShape(1));
@@ -104,9 +112,15 @@ class TosaTrainingTest {
       for (int step = 0; step < 12; step++) {
         losses.add(TosaTraining.stage2Step(tosa, teacher, ps, images, adam));
       }
+      // From the selectors' init (PyTorch's default weights, zero biases) the KL starts at
+      // 0.85-0.97 and falls 7-11% in 12 steps (seeds 7-9). The former bar, a 30% fall, measured
+      // mostly the recovery of DJL's He-normal selectors, which started at 2.4-2.8.
+      for (int i = 1; i < losses.size(); i++) {
+        assertTrue(losses.get(i) <= losses.get(i - 1) * (1 + 1e-4f), "selector KL rose: " + losses);
+      }
       float first = losses.get(0);
       float last = losses.get(losses.size() - 1);
-      assertTrue(last < 0.7f * first, "selector KL " + first + " -> " + last);
+      assertTrue(last < 0.95f * first, "selector KL " + first + " -> " + last);
     }
   }
 
