@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.Tensor;
@@ -117,6 +118,19 @@ class ParamsFileTest {
         ParamsFile.load(m2.getNDManager(), m2.getBlock(), v.name(), in, "m.params");
         assertSameParameters(model.getBlock(), m2.getBlock());
       }
+    }
+  }
+
+  /** The weights shipped in the jar were given their checksum too: no warning when used. */
+  @Test
+  void shippedWeightsCarryAVerifiedChecksum() throws Exception {
+    for (ShippedModels.Shipped s : ShippedModels.all()) {
+      Path file = tmp.resolve(s.variant() + ".params");
+      try (InputStream in = ParamsFileTest.class.getResourceAsStream(s.resource())) {
+        Files.copy(in, file);
+      }
+      assertEquals(8, ParamsFile.properties(file).get(ParamsFile.CHECKSUM).length(), s.resource());
+      AttnZoo.load(Variants.get(s.variant()), file.toString(), Device.cpu(), null).close();
     }
   }
 
