@@ -118,8 +118,17 @@ public final class AttnZoo {
             model.getBlock(), tensors, org.attnzoo.zoo.weights.CheckpointMapper.IDENTITY);
       }
     } else {
-      WeightImporter.load(
-          model.getBlock(), SafeTensors.read(file), CheckpointMappers.forFamily(variant.family()));
+      try {
+        WeightImporter.load(
+            model.getBlock(),
+            SafeTensors.read(file),
+            CheckpointMappers.forFamily(variant.family()));
+      } catch (IllegalArgumentException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+          throw e;
+        }
+        throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+      }
     }
   }
 

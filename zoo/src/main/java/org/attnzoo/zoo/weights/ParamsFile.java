@@ -26,7 +26,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
+import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.zoo.io.AtomicFiles;
+import org.attnzoo.zoo.io.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -230,7 +232,26 @@ public final class ParamsFile {
         throw new IllegalArgumentException(
             source + " holds weights of variant '" + saved + "', not '" + variant + "'");
       }
-      block.loadParameters(manager, dis);
+      checkArrays(all, all.length - dis.available(), source);
+      Map<String, Shape> shapes = new LinkedHashMap<>();
+      ParameterPaths.of(block).forEach((k, p) -> shapes.put(k, p.getArray().getShape()));
+      try {
+        block.loadParameters(manager, dis);
+      } catch (NegativeArraySizeException | IndexOutOfBoundsException | OutOfMemoryError e) {
+        // A file whose checksum matches but whose structure does not: a writer other than DJL.
+        throw new IllegalArgumentException(
+            source + " is malformed although its checksum matches (" + e + ")", e);
+      }
+      ParameterPaths.of(block)
+          .forEach(
+              (k, p) -> {
+                if (!p.getArray().getShape().equals(shapes.get(k))) {
+                  throw new IllegalArgumentException(
+                      String.format(
+                          "%s gives parameter %s the shape %s; %s needs %s",
+                          source, k, p.getArray().getShape(), variant, shapes.get(k)));
+                }
+              });
       if (dis.read() != -1) {
         throw new IllegalArgumentException(
             source + " has trailing bytes: it does not match the architecture of " + variant);
@@ -284,6 +305,103 @@ public final class ParamsFile {
               + stored
               + "): it was damaged on disk or in transfer; copy or download it again");
     }
+  }
+
+  private static final byte[] ARRAY_MAGIC = {0, 4, 'N', 'D', 'A', 'R'};
+
+  /** Types DJL may be given: the PyTorch engine aborts the JVM on half types (BF16, F16). */
+  private static final java.util.Set<String> ARRAY_TYPES =
+      java.util.Set.of("FLOAT32", "FLOAT64", "INT32", "INT64", "INT8", "UINT8", "BOOLEAN");
+
+  /**
+   * Checks every array encoding in the parameter section before DJL reads it (DJL's {@code
+   * NDSerializer} layout: the {@code NDAR} magic, version, optional name, sparse format, data type,
+   * shape, byte order, byte length, data). DJL trusts these fields: a length of 2^31 - 1 makes it
+   * allocate 2 GB before reading, a shape that disagrees with the length gives a parameter of the
+   * wrong size, a half type aborts the engine. Each array is walked past by its declared length, so
+   * the data itself is never searched for the magic.
+   */
+  private static void checkArrays(byte[] b, int from, String source) {
+    ByteBuffer bb = ByteBuffer.wrap(b);
+    int i = from;
+    int arrays = 0;
+    while (true) {
+      int k = find(b, ARRAY_MAGIC, i);
+      if (k < 0) {
+        return;
+      }
+      arrays++;
+      try {
+        int at = k + ARRAY_MAGIC.length;
+        int version = bb.getInt(at);
+        at += 4;
+        if (version < 1 || version > 3) {
+          throw new IllegalArgumentException("encoding version " + version);
+        }
+        if (version > 1 && b[at++] == 1) {
+          at += 2 + Short.toUnsignedInt(bb.getShort(at));
+        }
+        at += 2 + Short.toUnsignedInt(bb.getShort(at)); // sparse format
+        int typeLen = Short.toUnsignedInt(bb.getShort(at));
+        String type = new String(b, at + 2, typeLen, StandardCharsets.UTF_8);
+        at += 2 + typeLen;
+        if (!ARRAY_TYPES.contains(type)) {
+          throw new IllegalArgumentException("data type '" + type + "'");
+        }
+        int rank = bb.getInt(at);
+        at += 4;
+        if (rank < 0 || rank > 32) {
+          throw new IllegalArgumentException("rank " + rank);
+        }
+        long[] dims = new long[rank];
+        for (int d = 0; d < rank; d++, at += 8) {
+          dims[d] = bb.getLong(at);
+        }
+        int layout = bb.getInt(at);
+        if (layout < 0 || layout > 32) {
+          throw new IllegalArgumentException("layout length " + layout);
+        }
+        at += 4 + 2 * layout;
+        at += version > 2 ? 1 : 0;
+        int length = bb.getInt(at);
+        at += 4;
+        long needed = Tensor.byteCount(DataType.valueOf(type), new Shape(dims));
+        if (length != needed || length > b.length - at) {
+          throw new IllegalArgumentException(
+              "shape "
+                  + new Shape(dims)
+                  + " of "
+                  + type
+                  + " needs "
+                  + needed
+                  + " bytes, the"
+                  + " file declares "
+                  + length
+                  + " and has "
+                  + (b.length - at)
+                  + " left");
+        }
+        i = at + length;
+      } catch (IndexOutOfBoundsException e) {
+        throw new IllegalArgumentException(source + " is truncated inside array " + arrays, e);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            source + " is malformed: array " + arrays + " has " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static int find(byte[] hay, byte[] needle, int from) {
+    outer:
+    for (int i = from; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
   }
 
   /** Counts the bytes read, to find the checksum's offset while the header is parsed. */
