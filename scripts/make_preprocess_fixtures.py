@@ -14,7 +14,7 @@ Writes under zoo/src/test/resources/preprocessing/ (default OUT):
                          (x / 255 - mean) / std of it, so the uint8 array is the tensor
   normalize.npz          ToTensor + Normalize of the 256 byte values, for each mean/std in use
   training/.../preprocess the `attnzoo preprocess` test: one photo, timm's float32 tensor (.npy.gz)
-  decode/*               small files in many formats, and decode.npz with PIL's
+  decode/*               small files in many formats (YCCK made by patching PIL's CMYK output), and decode.npz with PIL's
                          Image.open(f).convert('RGB') of each (and exif_transpose for the EXIF one)
 
 Usage (venv of shared/reference/setup-venv.sh; SRC holds chelsea.png, rocket.jpg, coffee.png,
@@ -134,6 +134,29 @@ def png16(path, a, color_type):
                 + png_chunk(b"IDAT", zlib.compress(raw)) + png_chunk(b"IEND", b""))
 
 
+def ycck_jpeg(path, rgb):
+    """A YCCK JPEG (Adobe transform 2), which neither PIL nor ImageIO writes: PIL stores CMYK
+    inverted (CMYK;I) under an Adobe marker with transform 0, so a CMYK image of 255 - (Y, Cb, Cr,
+    K) stores Y, Cb, Cr, K; setting the marker's transform byte to 2 makes decoders read it as
+    YCCK. The expected pixels are PIL's decoding of the result, as for every other file."""
+    f = rgb.astype(np.float64)
+    y = 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+    cb = 128 - 0.168736 * f[..., 0] - 0.331264 * f[..., 1] + 0.5 * f[..., 2]
+    cr = 128 + 0.5 * f[..., 0] - 0.418688 * f[..., 1] - 0.081312 * f[..., 2]
+    k = np.linspace(0, 160, f.shape[1])[None, :].repeat(f.shape[0], 0)
+    stored = np.clip(np.rint(np.stack([y, cb, cr, k], 2)), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(255 - stored, "CMYK").save(buf, "JPEG", quality=92)
+    b = bytearray(buf.getvalue())
+    i = b.find(b"\xff\xee")
+    assert b[i + 4:i + 9] == b"Adobe" and b[i + 15] == 0, "no Adobe marker with transform 0"
+    b[i + 15] = 2
+    with open(path, "wb") as fh:
+        fh.write(bytes(b))
+    with Image.open(path) as im:
+        assert im.info.get("adobe_transform") == 2
+
+
 def decode_fixtures(src, out):
     d = os.path.join(out, "decode")
     os.makedirs(d, exist_ok=True)
@@ -162,6 +185,7 @@ def decode_fixtures(src, out):
     base.convert("L").save(os.path.join(d, "jpeg_gray.jpg"), quality=90)
     base.convert("CMYK").save(os.path.join(d, "jpeg_cmyk.jpg"), quality=90)
     base.save(os.path.join(d, "jpeg_icc.jpg"), quality=90, icc_profile=icc)
+    ycck_jpeg(os.path.join(d, "jpeg_ycck.jpg"), rgb)
     exif = Image.Exif()
     exif[0x0112] = 6
     base.save(os.path.join(d, "jpeg_exif6.jpg"), quality=90, exif=exif.tobytes())
@@ -186,7 +210,7 @@ def cli_fixture(out_dir, photo):
     x = t(Image.open(target).convert("RGB")).unsqueeze(0).numpy()
     buf = io.BytesIO()
     np.save(buf, x)
-    with gzip.open(target + ".vit_tiny_patch16_224.npy.gz", "wb") as f:
+    with gzip.GzipFile(target + ".vit_tiny_patch16_224.npy.gz", "wb", mtime=0) as f:
         f.write(buf.getvalue())
 
 

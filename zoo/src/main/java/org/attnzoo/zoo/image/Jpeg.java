@@ -180,15 +180,15 @@ final class Jpeg {
   }
 
   /**
-   * PIL reads 4-component JPEGs as Adobe-inverted CMYK ({@code CMYK;I}), then {@code
-   * convert("RGB")} runs {@code cmyk2rgb}: {@code 255 - k} scaled by {@code 1 - c}, with PIL's
-   * rounded division by 255.
+   * PIL reads 4-component JPEGs as Adobe-inverted CMYK ({@code CMYK;I}: each ink is {@code 255 -
+   * stored}), then {@code convert("RGB")} runs {@code cmyk2rgb}: {@code (255 - K) - (255 - K) * C /
+   * 255}, with PIL's rounded division by 255. Here {@code c, m, y, k} are the stored samples, so
+   * {@code 255 - K} is {@code k} itself.
    */
   private static void cmykToRgb(int c, int m, int y, int k, byte[] out, int o) {
-    int nk = 255 - (255 - k);
-    out[o] = (byte) clamp(nk - mulDiv255(255 - c, nk));
-    out[o + 1] = (byte) clamp(nk - mulDiv255(255 - m, nk));
-    out[o + 2] = (byte) clamp(nk - mulDiv255(255 - y, nk));
+    out[o] = (byte) clamp(k - mulDiv255(255 - c, k));
+    out[o + 1] = (byte) clamp(k - mulDiv255(255 - m, k));
+    out[o + 2] = (byte) clamp(k - mulDiv255(255 - y, k));
   }
 
   private static int mulDiv255(int a, int b) {
