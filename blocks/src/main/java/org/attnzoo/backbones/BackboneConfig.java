@@ -16,6 +16,12 @@ public interface BackboneConfig {
   String family();
 
   /**
+   * Builds the backbone. Its parameters declare the reference implementation's initialisation
+   * ({@link org.attnzoo.nn.TimmInit}), so {@code block.initialize(...)} or DJL's {@code
+   * Trainer.initialize(...)} draws timm's (or the official code's) initial weights; an initializer
+   * set on the training config, or with {@code block.setInitializer}, replaces it for the
+   * parameters it selects.
+   *
    * @return a new, uninitialised backbone
    */
   Block newBlock();
