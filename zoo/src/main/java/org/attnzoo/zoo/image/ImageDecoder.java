@@ -9,7 +9,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -188,10 +190,21 @@ public final class ImageDecoder {
         throw new IOException(name + ": no " + format + " reader in this JVM");
       }
       ImageReader reader = readers.next();
+      List<String> warnings = new ArrayList<>();
+      reader.addIIOReadWarningListener((source, message) -> warnings.add(message));
       try {
         reader.setInput(in);
         // The raster is the decoder's output before any colour conversion.
-        return reader.readRaster(0, null);
+        Raster raster = reader.readRaster(0, null);
+        for (String w : warnings) {
+          // libjpeg fills a cut-off file with gray and only warns; PIL refuses it
+          // ("image file is truncated"), so attnzoo does too.
+          String lower = w.toLowerCase(java.util.Locale.ROOT);
+          if (lower.contains("premature end") || lower.contains("truncated")) {
+            throw new IOException(name + ": truncated " + format + " file (" + w + ")");
+          }
+        }
+        return raster;
       } finally {
         reader.dispose();
       }

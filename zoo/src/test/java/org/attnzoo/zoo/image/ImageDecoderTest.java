@@ -56,6 +56,18 @@ class ImageDecoderTest {
   }
 
   @Test
+  void truncatedFilesAreRefusedAsPilRefusesThem(@TempDir Path dir) throws Exception {
+    // PIL: "OSError: image file is truncated"; ImageIO's libjpeg would fill the rest with gray.
+    for (String photo : new String[] {"rocket_427x640.jpg", "chelsea_451x300.png"}) {
+      byte[] whole = Files.readAllBytes(Fixtures.dir().resolve("photos").resolve(photo));
+      Path cut = dir.resolve("cut-" + photo);
+      Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+      IOException e = assertThrows(IOException.class, () -> ImageDecoder.read(cut));
+      assertTrue(e.getMessage().startsWith(cut.toString()), e.getMessage());
+    }
+  }
+
+  @Test
   void undecodableFilesNameTheFile(@TempDir Path dir) throws Exception {
     Path junk = dir.resolve("not-an-image.png");
     Files.write(junk, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3, 4, 5, 6});
