@@ -186,14 +186,15 @@ def decode_fixtures(src, out):
     base.convert("CMYK").save(os.path.join(d, "jpeg_cmyk.jpg"), quality=90)
     base.save(os.path.join(d, "jpeg_icc.jpg"), quality=90, icc_profile=icc)
     ycck_jpeg(os.path.join(d, "jpeg_ycck.jpg"), rgb)
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    base.save(os.path.join(d, "jpeg_exif6.jpg"), quality=90, exif=exif.tobytes())
+    for orientation in range(2, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        base.save(os.path.join(d, f"jpeg_exif{orientation}.jpg"), quality=90, exif=exif.tobytes())
     expected = {}
     for name in sorted(os.listdir(d)):
         with Image.open(os.path.join(d, name)) as im:
             expected[name] = np.asarray(im.convert("RGB"))
-            if name == "jpeg_exif6.jpg":
+            if name.startswith("jpeg_exif"):
                 expected[name + ".transposed"] = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
     np.savez_compressed(os.path.join(out, "decode.npz"), **expected)
 
