@@ -13,8 +13,11 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,12 +73,20 @@ class TosaRecipeTest {
       run.progress(QUIET).run(false, 0);
       ParamsFile.save(run.model().getBlock(), dense.name(), d.inputShape(1), Map.of(), teacher);
     }
-    // The stage-2 test's teacher: a seeded random dense ViT (DJL's Xavier initialisation). Its
-    // attention is far from uniform, unlike that of the briefly trained tiny teacher, which leaves
-    // stage 2 little to learn; and its weights carry no float noise from training.
+    // The stage-2 test's teacher: a seeded random dense ViT with He-normal (Xavier, Gaussian, fan
+    // in, magnitude 2) weights. Its attention is far from uniform, unlike that of the briefly
+    // trained tiny teacher or of timm's 0.02 init (KL ~1e-4 to uniform), which leave stage 2
+    // little to learn; and its weights carry no float noise from training.
     randomTeacher = shared.resolve("random.params");
     Engine.getEngine(AttnZoo.DEFAULT_ENGINE).setRandomSeed(5);
-    try (Model random = AttnZoo.newModel(dense, Device.cpu(), null)) {
+    Block heNormal = dense.config().newBlock();
+    heNormal.setInitializer(
+        new XavierInitializer(
+            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
+        Parameter.Type.WEIGHT);
+    try (Model random = Model.newInstance(dense.name(), Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
+      random.setBlock(heNormal);
+      heNormal.initialize(random.getNDManager(), DataType.FLOAT32, d.inputShape(1));
       ParamsFile.save(random.getBlock(), dense.name(), d.inputShape(1), Map.of(), randomTeacher);
     }
   }
@@ -176,7 +187,16 @@ class TosaRecipeTest {
               .getFloat();
       System.err.println(
           "TosaRecipeTest: stage-2 KL on a fixed batch " + klBefore + " -> " + klAfter);
-      assertTrue(klAfter < 0.7f * klBefore, "KL before " + klBefore + ", after " + klAfter);
+      // The selectors start from PyTorch's default init (zero biases), which already predicts
+      // this teacher's attention better than a He-initialised selector did (KL ~0.6 instead of
+      // ~2.2), so 3 short epochs lower it by a few percent, not by half: require a fall on the
+      // fixed batch and a monotone fall of the epochs' training KL.
+      assertTrue(klAfter < klBefore, "KL before " + klBefore + ", after " + klAfter);
+      for (int i = 1; i < r.stage2().size(); i++) {
+        assertTrue(
+            r.stage2().get(i).trainLoss() < r.stage2().get(i - 1).trainLoss(),
+            "stage-2 KL by epoch " + r.stage2());
+      }
     }
   }
 
@@ -211,8 +231,10 @@ class TosaRecipeTest {
     List<String> csv = Files.readAllLines(stopped.resolve(TrainingRun.METRICS));
     assertEquals(EpochMetrics.CSV_HEADER, csv.get(0));
     assertEquals(4, csv.size(), csv.toString());
-    assertTrue(csv.get(1).endsWith(",stage2"), csv.get(1));
-    assertTrue(csv.get(2).endsWith(",stage3") && csv.get(3).endsWith(",stage3"), csv.toString());
+    int stage = java.util.Arrays.asList(csv.get(0).split(",")).indexOf("stage");
+    assertEquals("stage2", csv.get(1).split(",")[stage], csv.get(1));
+    assertEquals("stage3", csv.get(2).split(",")[stage], csv.toString());
+    assertEquals("stage3", csv.get(3).split(",")[stage], csv.toString());
 
     // The saved weights load through the zoo with the trained keep ratio and give the same output.
     assertEquals(0.5, a.tosa().keepRatio());
