@@ -97,23 +97,7 @@ public record TrainConfig(
    * @return a copy with this schedule, the optimiser, regularisation and data settings unchanged
    */
   public TrainConfig withSchedule(int epochs, int batchSize, double warmupEpochs) {
-    return new TrainConfig(
-        epochs,
-        batchSize,
-        lr,
-        minLr,
-        warmupEpochs,
-        weightDecay,
-        beta1,
-        beta2,
-        eps,
-        labelSmoothing,
-        clipGrad,
-        emaDecay,
-        dropPath,
-        augment,
-        seed,
-        evalBatchSize);
+    return copy(epochs, batchSize, warmupEpochs, seed);
   }
 
   /**
@@ -121,6 +105,10 @@ public record TrainConfig(
    * @return a copy with this seed, everything else unchanged
    */
   public TrainConfig withSeed(long seed) {
+    return copy(epochs, batchSize, warmupEpochs, seed);
+  }
+
+  private TrainConfig copy(int epochs, int batchSize, double warmupEpochs, long seed) {
     return new TrainConfig(
         epochs,
         batchSize,
