@@ -20,6 +20,10 @@ import org.attnzoo.backbones.vit.VitConfig;
  * *_micro_*} and {@code *_mini_*} rows are small configurations for tests and fast training
  * (Fashion-MNIST, grayscale, at the row's input size: 28x28 or 32x32, or 64x64 for the hierarchical
  * convnets whose last stage would otherwise see a 1x1 map).
+ *
+ * <p>A published row's data config (crop_pct, interpolation, mean, std) is timm 1.0.29's {@code
+ * pretrained_cfg} for that name, Conv2Former's its official code's; {@code DataConfigTimmTest}
+ * checks them against a table generated from timm.
  */
 public final class Variants {
 

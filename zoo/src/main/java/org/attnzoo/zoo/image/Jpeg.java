@@ -66,7 +66,7 @@ final class Jpeg {
         int end = Math.min(b.length, i + 2 + len);
         if (marker == 0xE0 && startsWith(b, p, end, "JFIF\0")) {
           jfif = true;
-        } else if (marker == 0xEE && startsWith(b, p, end, "Adobe") && p + 11 < end + 1) {
+        } else if (marker == 0xEE && startsWith(b, p, end, "Adobe") && p + 11 < end) {
           adobe = b[p + 11] & 0xff;
         } else if (marker == 0xE1 && startsWith(b, p, end, "Exif\0\0")) {
           orientation = Orientation.fromTiff(b, p + 6, end);
