@@ -15,9 +15,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -33,6 +33,7 @@ import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.zoo.DataConfig;
 import org.attnzoo.zoo.Labels;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.io.AtomicFiles;
 import org.attnzoo.zoo.io.OnnxFiles;
 
 /**
@@ -103,17 +104,15 @@ public final class OnnxExporter implements OnnxGraph {
   public static void export(Block block, Shape inputShape, String name, Path file)
       throws IOException {
     OnnxMl.ModelProto model = toModel(block, inputShape, name);
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    try {
-      try (OutputStream os = Files.newOutputStream(tmp)) {
-        model.writeTo(os);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    // AtomicFiles keeps an existing file's permissions and a symlink, and names `file` in errors.
+    AtomicFiles.write(
+        file,
+        ch -> {
+          OutputStream os = Channels.newOutputStream(ch); // closed with the channel
+          model.writeTo(os);
+          os.flush();
+        });
   }
 
   /**

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,15 +155,19 @@ public final class Npy {
   }
 
   /**
-   * Writes a tensor to a file.
+   * Writes a tensor to a file, atomically ({@link AtomicFiles}).
    *
    * @param tensor the tensor
    * @param file the target
    * @throws IOException if writing fails
    */
   public static void write(Tensor tensor, Path file) throws IOException {
-    try (OutputStream os = Files.newOutputStream(file)) {
-      write(tensor, os);
-    }
+    AtomicFiles.write(
+        file,
+        ch -> {
+          OutputStream os = new java.io.BufferedOutputStream(Channels.newOutputStream(ch));
+          write(tensor, os);
+          os.flush();
+        });
   }
 }

@@ -89,6 +89,15 @@ public record OnnxFiles(
       throw bad(file, "it has no graph with inputs and outputs");
     }
     String stored = metadata.get(GRAPH_CRC32);
+    // attnzoo has written the checksum with its other metadata since it wrote metadata at all: an
+    // attnzoo file without it had its key damaged, and must not skip the check.
+    if (stored == null && metadata.keySet().stream().anyMatch(k -> k.startsWith("attnzoo."))) {
+      throw new IllegalArgumentException(
+          file
+              + " is corrupt: its "
+              + GRAPH_CRC32
+              + " metadata entry is missing or damaged; export or copy it again");
+    }
     if (stored != null && !stored.equals(graphCrc)) {
       throw new IllegalArgumentException(
           file

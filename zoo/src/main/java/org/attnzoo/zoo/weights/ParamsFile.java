@@ -226,7 +226,7 @@ public final class ParamsFile {
     try (DataInputStream dis = new DataInputStream(new ByteArrayInputStream(all))) {
       long[] checksumAt = new long[1];
       Map<String, String> props = header(dis, source, checksumAt);
-      verify(all, checksumAt[0], props.get(CHECKSUM), source);
+      verify(all, checksumAt[0], props, source);
       String saved = props.get(VARIANT);
       if (!variant.equals(saved)) {
         throw new IllegalArgumentException(
@@ -278,8 +278,19 @@ public final class ParamsFile {
    * Checks a file's CRC-32 ({@link #CHECKSUM}). Files written before the checksum existed have
    * none: they still load, with a warning that they could not be verified.
    */
-  private static void verify(byte[] all, long at, String stored, String source) {
+  private static void verify(byte[] all, long at, Map<String, String> props, String source) {
+    String stored = props.get(CHECKSUM);
     if (stored == null) {
+      // A damaged key must not pass for an old file without checksum: that would skip the check.
+      for (String key : props.keySet()) {
+        if (nearlyChecksumKey(key)) {
+          throw new IllegalArgumentException(
+              source
+                  + " is corrupt: its checksum property is damaged ('"
+                  + key
+                  + "'); copy or download it again");
+        }
+      }
       LOG.warn(
           "{} has no checksum (written before attnzoo added one); it is loaded unverified."
               + " Save it again to add one.",
@@ -305,6 +316,19 @@ public final class ParamsFile {
               + stored
               + "): it was damaged on disk or in transfer; copy or download it again");
     }
+  }
+
+  // The checksum key with a few characters changed (bit flips, random bytes): at least 8 of its
+  // 13 characters in place.
+  private static boolean nearlyChecksumKey(String key) {
+    if (key.length() != CHECKSUM.length()) {
+      return false;
+    }
+    int same = 0;
+    for (int i = 0; i < key.length(); i++) {
+      same += key.charAt(i) == CHECKSUM.charAt(i) ? 1 : 0;
+    }
+    return same >= 8;
   }
 
   private static final byte[] ARRAY_MAGIC = {0, 4, 'N', 'D', 'A', 'R'};
