@@ -161,6 +161,29 @@ class CliRobustnessTest {
     assertFalse(r.err().contains(".tmp"), r.err());
   }
 
+  /** Before: the file became 0600 and the symlink was replaced by a regular file. */
+  @Test
+  void exportOverAFileKeepsItsPermissionsAndLinks() throws Exception {
+    Path real = tmp.resolve("real.onnx");
+    Files.write(real, new byte[] {0});
+    var perms = java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(real, perms);
+    Path link = Files.createSymbolicLink(tmp.resolve("link.onnx"), real.getFileName());
+    CliRun r =
+        CliRun.of(
+            "export",
+            "--variant",
+            VIT,
+            "--weights",
+            weights.toString(),
+            "--output",
+            link.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.isSymbolicLink(link));
+    assertEquals(perms, Files.getPosixFilePermissions(real));
+    assertTrue(Files.size(real) > 1000);
+  }
+
   @Test
   void unreachableUrlIsNamed() {
     String url = "http://127.0.0.1:9/w.safetensors";

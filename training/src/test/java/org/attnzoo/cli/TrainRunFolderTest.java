@@ -60,6 +60,24 @@ class TrainRunFolderTest {
     assertArrayEquals(before, Files.readAllBytes(dir.resolve("last.ckpt")));
   }
 
+  @Test
+  void overwriteStartsAFreshRun() throws Exception {
+    Path other = tmp.resolve("other");
+    Files.createDirectories(other);
+    Files.write(
+        other.resolve("metrics.csv"), "old".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Path saved = dir;
+    dir = other;
+    try {
+      assertEquals(2, train("synthetic").code());
+      CliRun r = train("synthetic", "--overwrite");
+      assertEquals(0, r.code(), r.err());
+      assertTrue(Files.readString(other.resolve("metrics.csv")).startsWith("epoch"));
+    } finally {
+      dir = saved;
+    }
+  }
+
   /** Before: accepted, and the .params header then named the wrong dataset. */
   @Test
   void resumeWithAnotherDatasetIsRefused() throws Exception {
