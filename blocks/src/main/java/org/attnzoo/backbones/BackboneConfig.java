@@ -37,6 +37,16 @@ public interface BackboneConfig {
   int numClasses();
 
   /**
+   * Returns this configuration with a classifier of another size: the backbone is unchanged, only
+   * the parameters whose shape depends on the number of classes differ. Transfer learning builds
+   * the new model from it (timm's {@code reset_classifier}).
+   *
+   * @param n classifier outputs (0: the backbone returns pooled features)
+   * @return a copy with {@code n} classes
+   */
+  BackboneConfig withNumClasses(int n);
+
+  /**
    * Returns this configuration with another stochastic-depth rate (training recipes set it).
    *
    * @param rate drop-path rate of the deepest block, in [0, 1)

@@ -2,10 +2,12 @@ package org.attnzoo.zoo;
 
 import ai.djl.Application;
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDList;
+import ai.djl.repository.Artifact;
 import ai.djl.repository.MRL;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelLoader;
@@ -20,8 +22,18 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.attnzoo.zoo.image.ClassificationTranslator;
+import org.attnzoo.zoo.image.EvalTransform;
 
 /**
  * The attnzoo {@link ModelZoo}: one model loader per variant of the {@link Variants} table, with
@@ -36,18 +48,39 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code optArgument("onnx",
- * file)} names a model written by {@code attnzoo export}, or the {@code weights} are exported on
- * the fly.
+ * <p>As in DJL's own zoos, a loader that cannot serve a {@code Criteria} throws {@link
+ * ModelNotFoundException}, so that DJL asks the next one; its message (the cause of DJL's final
+ * exception) says why and what to pass. Every loader decides from the {@code Criteria} alone, so
+ * the answer does not depend on the order in which DJL asks them:
  *
- * <p>Instead of the artifact id, {@code optFilter("variant", name)} selects the variant. {@code
- * optFilter("dataset", "fashion-mnist")} without a {@code weights} argument selects weights trained
- * by attnzoo and shipped as resources {@code weights/<variant>-<dataset>.params}. Weights come from
- * the {@code weights} argument (path or URL); random initialisation only with {@code
- * randomInit=true}. Inputs and outputs: {@code Image -> Classifications} or {@code NDList ->
- * NDList}.
+ * <ul>
+ *   <li>Each variant's {@link MRL} lists artifacts ({@link AttnZooRepository}) whose properties
+ *       {@code optFilter} matches: {@code variant}, {@code family}, {@code mechanism}, {@code
+ *       inputSize} ({@code 1x32x32}), {@code params}, {@code shipped} and, for weights shipped in
+ *       the jar, {@code dataset}.
+ *   <li>With a variant named ({@code optArtifactId} or {@code optFilter("variant", name)}), weights
+ *       come from {@code optArgument("weights", path-or-url)}, from the jar with {@code
+ *       optFilter("dataset", name)}, or are random with {@code optArgument("randomInit", true)}.
+ *   <li>With no variant named (only an application, a dataset or other filters), the most accurate
+ *       shipped model matching the filters answers: the documented default.
+ *   <li>{@code optArgument("numClasses", K)} loads every weight except the classifier and starts a
+ *       new K-class one ({@link TransferLearning}); {@code optArgument("freezeBackbone", true)}
+ *       leaves only the classifier trainable; {@code optArgument("labels", list)} names the K
+ *       classes.
+ *   <li>An argument the zoo does not know is an error listing the known ones ({@link #ARGUMENTS}),
+ *       unless a translator factory of the caller's, which may read its own arguments, is given.
+ * </ul>
+ *
+ * <p>With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code
+ * optArgument("onnx", file)} names a model written by {@code attnzoo export}, or the {@code
+ * weights} are exported on the fly. Inputs and outputs: {@code Image -> Classifications} or {@code
+ * NDList -> NDList}.
  */
 public class AttnZooModelZoo extends ModelZoo {
+
+  /** The {@code optArgument} names the zoo reads. */
+  public static final List<String> ARGUMENTS =
+      List.of("weights", "randomInit", "onnx", "numClasses", "freezeBackbone", "labels");
 
   @Override
   public String getGroupId() {
@@ -65,13 +98,159 @@ public class AttnZooModelZoo extends ModelZoo {
     }
   }
 
+  /**
+   * {@code criteria.loadModel()}, with a diagnosis when it fails because the artifact id names no
+   * variant: DJL filters artifact ids before it asks any zoo, so its own message ("No model
+   * matching the criteria is found") cannot name the id; this one does, with the closest names.
+   *
+   * @param criteria the criteria
+   * @param <I> input type
+   * @param <O> output type
+   * @return the model
+   * @throws IOException if weights cannot be read
+   * @throws ModelNotFoundException if no loader serves the criteria, saying why
+   * @throws MalformedModelException if DJL finds the model malformed
+   */
+  public static <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
+      throws IOException, ModelNotFoundException, MalformedModelException {
+    String id = criteria.getArtifactId();
+    boolean ours = criteria.getGroupId() == null || AttnZoo.GROUP_ID.equals(criteria.getGroupId());
+    if (ours && id != null && !Variants.contains(id)) {
+      throw new ModelNotFoundException(unknownVariant("artifact id", id));
+    }
+    return criteria.loadModel();
+  }
+
+  /**
+   * The zoo's artifacts that a {@code Criteria} selects: DJL's {@code
+   * ModelZoo.listModels(criteria)} lists loaders by application and artifact id only; this also
+   * applies the filters, e.g. {@code optFilter("dataset", "fashion-mnist")} lists the shipped
+   * models.
+   *
+   * @param criteria the criteria (artifact id and filters are used)
+   * @return matching artifacts, in variant-table order
+   */
+  public static List<Artifact> listArtifacts(Criteria<?, ?> criteria) {
+    String id = criteria.getArtifactId();
+    return AttnZooRepository.INSTANCE.allArtifacts().stream()
+        .filter(a -> id == null || id.equals(a.getProperties().get("variant")))
+        .filter(a -> a.hasProperties(criteria.getFilters()))
+        .collect(Collectors.toList());
+  }
+
+  /**
+   * The most accurate shipped model whose artifact matches the filters: what a {@code Criteria}
+   * naming no variant loads.
+   *
+   * @param filters {@code optFilter} values (may be null)
+   * @return its artifact, or null if no shipped model matches
+   */
+  static Artifact defaultArtifact(Map<String, String> filters) {
+    return AttnZooRepository.INSTANCE.allArtifacts().stream()
+        .filter(a -> "true".equals(a.getProperties().get("shipped")))
+        .filter(a -> a.hasProperties(filters))
+        .max(
+            Comparator.comparingDouble(
+                a -> Double.parseDouble(a.getProperties().get("testAccuracy"))))
+        .orElse(null);
+  }
+
+  /** "No variant 'x'; did you mean a, b?" with the known names. */
+  static String unknownVariant(String what, String name) {
+    List<String> close = closest(name, Variants.ALL.stream().map(Variant::name).toList());
+    return "attnzoo has no variant '"
+        + name
+        + "' ("
+        + what
+        + ")."
+        + (close.isEmpty() ? "" : " Did you mean " + String.join(", ", close) + "?")
+        + " Known variants: "
+        + Variants.ALL.stream().map(Variant::name).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * @param name a mistyped name
+   * @param known the valid names
+   * @return up to three known names within a small edit distance, closest first
+   */
+  static List<String> closest(String name, Collection<String> known) {
+    int limit = Math.max(2, name.length() / 4);
+    return known.stream()
+        .map(k -> Map.entry(k, distance(name, k)))
+        .filter(e -> e.getValue() <= limit)
+        .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry::getKey))
+        .limit(3)
+        .map(Map.Entry::getKey)
+        .toList();
+  }
+
+  // Levenshtein distance, two rows.
+  private static int distance(String a, String b) {
+    int[] prev = IntStream.rangeClosed(0, b.length()).toArray();
+    int[] cur = new int[b.length() + 1];
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** Why no artifact of any variant matches the filters, with the values that would. */
+  static String noMatch(Map<String, String> filters) {
+    String wanted = filters.get("variant");
+    if (wanted != null && !Variants.contains(wanted)) {
+      return unknownVariant("filter variant", wanted);
+    }
+    List<Artifact> all = AttnZooRepository.INSTANCE.allArtifacts();
+    List<String> matching =
+        all.stream().filter(a -> a.hasProperties(filters)).map(Artifact::getName).toList();
+    if (!matching.isEmpty()) {
+      return "filters " + filters + " select " + String.join(", ", matching);
+    }
+    StringBuilder sb = new StringBuilder("no attnzoo artifact has the properties " + filters);
+    for (Map.Entry<String, String> f : filters.entrySet()) {
+      Set<String> values = new TreeSet<>();
+      all.forEach(
+          a -> {
+            String v = a.getProperties().get(f.getKey());
+            if (v != null) {
+              values.add(v);
+            }
+          });
+      if (values.isEmpty()) {
+        sb.append("; '")
+            .append(f.getKey())
+            .append("' is not a property (properties: ")
+            .append(String.join(", ", AttnZooRepository.PROPERTIES))
+            .append(')');
+      } else if (!values.contains(f.getValue())) {
+        List<String> close = closest(f.getValue(), values);
+        sb.append("; no artifact has ").append(f.getKey()).append(" '").append(f.getValue());
+        sb.append(close.isEmpty() ? "'" : "' (did you mean " + String.join(", ", close) + "?)");
+        if (values.size() <= 20) {
+          sb.append(", values: ").append(String.join(", ", values));
+        }
+      }
+    }
+    return sb.append(". List the artifacts with AttnZooModelZoo.listArtifacts(criteria)")
+        .toString();
+  }
+
   /** Loads one variant. */
   static final class VariantLoader implements ModelLoader {
 
     private final Variant variant;
+    private final MRL mrl;
 
     VariantLoader(Variant variant) {
       this.variant = variant;
+      this.mrl = AttnZooRepository.INSTANCE.mrl(variant);
     }
 
     @Override
@@ -91,39 +270,88 @@ public class AttnZooModelZoo extends ModelZoo {
 
     @Override
     public MRL getMrl() {
-      return MRL.undefined(null, getGroupId(), getArtifactId());
+      return mrl;
     }
 
     @Override
     public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
         throws IOException, ModelNotFoundException {
-      Map<String, String> filters = criteria.getFilters();
-      String wanted = filters == null ? null : filters.get("variant");
-      if (wanted != null && !wanted.equals(variant.name())) {
-        Variants.get(wanted); // an unknown name fails here, listing the known ones
-        throw new ModelNotFoundException("variant " + variant.name() + " is not " + wanted);
-      }
+      Map<String, String> filters =
+          criteria.getFilters() == null ? Map.of() : criteria.getFilters();
+      Map<String, Object> args =
+          criteria.getArguments() == null ? Map.of() : criteria.getArguments();
       // A translator the caller gave (optTranslator / optTranslatorFactory) wins over ours.
       TranslatorFactory userFactory = criteria.getTranslatorFactory();
       boolean userTranslator =
           userFactory != null
               && userFactory.isSupported(criteria.getInputClass(), criteria.getOutputClass());
-      Translator<I, O> translator = userTranslator ? null : translator(criteria);
-      Map<String, Object> args =
-          criteria.getArguments() == null ? Map.of() : criteria.getArguments();
-      Object weights = args.get("weights");
-      boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
-      Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
-      String dataset = filters == null ? null : filters.get("dataset");
-      if (weights == null && dataset != null) {
-        weights = shippedWeights(dataset, wanted == null && criteria.getArtifactId() == null);
+      if (!userTranslator) {
+        checkArguments(args);
       }
+      Artifact artifact =
+          AttnZooRepository.INSTANCE.artifacts(variant.name()).stream()
+              .filter(a -> a.hasProperties(filters))
+              .findFirst()
+              .orElse(null);
+      if (artifact == null) {
+        throw new ModelNotFoundException(variant.name() + " does not match: " + noMatch(filters));
+      }
+      Object weights = args.get("weights");
+      Object onnx = args.get("onnx");
+      boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
+      boolean named = criteria.getArtifactId() != null || filters.containsKey("variant");
+      boolean given = weights != null || onnx != null || random;
+      String shipped = null;
+      if (!named) {
+        if (given) {
+          throw new ModelNotFoundException(
+              "weights or randomInit were given but no variant is named: name it with"
+                  + " optArtifactId(\"vit_micro_patch4_32\") or optFilter(\"variant\", ...)");
+        }
+        Artifact best = defaultArtifact(filters);
+        if (best == null) {
+          throw new ModelNotFoundException(
+              "no model trained by attnzoo ships for "
+                  + (filters.isEmpty() ? "these criteria" : "the filters " + filters)
+                  + " (shipped: "
+                  + ShippedModels.all().stream()
+                      .map(s -> s.variant() + "-" + s.dataset())
+                      .collect(Collectors.joining(", "))
+                  + "); name a variant with optArtifactId and give weights with"
+                  + " optArgument(\"weights\", path-or-url)");
+        }
+        if (!variant.name().equals(best.getProperties().get("variant"))) {
+          throw new ModelNotFoundException(
+              "not the default: with no variant named, attnzoo loads the most accurate shipped"
+                  + " model matching the filters, "
+                  + best.getName());
+        }
+        shipped = best.getProperties().get("dataset");
+      } else if (!given) {
+        String dataset = artifact.getProperties().get("dataset");
+        if (dataset == null
+            || !(filters.containsKey("dataset") || filters.containsKey("shipped"))) {
+          throw new ModelNotFoundException(howToGiveWeights());
+        }
+        shipped = dataset;
+      }
+      if (weights == null && shipped != null) {
+        weights = shippedWeights(shipped);
+      }
+      Integer numClasses = numClasses(args.get("numClasses"));
+      Variant built =
+          numClasses == null ? variant : TransferLearning.withNumClasses(variant, numClasses);
+      Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
       Model model;
       if (Engines.isOnnxRuntime(criteria.getEngine())) {
-        Object onnx = args.get("onnx");
+        if (built != variant) {
+          throw new IllegalArgumentException(
+              "numClasses needs the PyTorch engine (a new classifier is built and trained there);"
+                  + " fine-tune, export with attnzoo export, then run the .onnx on OnnxRuntime");
+        }
         Object source = onnx != null ? onnx : weights;
         if (source == null) {
-          throw new IllegalArgumentException(
+          throw new ModelNotFoundException(
               "variant "
                   + variant.name()
                   + " on OnnxRuntime: give an exported model with optArgument(\"onnx\", file)"
@@ -131,52 +359,100 @@ public class AttnZooModelZoo extends ModelZoo {
         }
         model = AttnZoo.loadOnnxRuntime(variant, source.toString(), device);
       } else if (weights != null) {
-        model = AttnZoo.load(variant, weights.toString(), device, criteria.getEngine());
+        model =
+            built == variant
+                ? AttnZoo.load(variant, weights.toString(), device, criteria.getEngine())
+                : TransferLearning.load(
+                    variant, weights.toString(), numClasses, device, criteria.getEngine());
       } else if (random) {
-        model = AttnZoo.newModel(variant, device, criteria.getEngine());
+        model = AttnZoo.newModel(built, device, criteria.getEngine());
       } else {
-        throw new IllegalArgumentException(
-            "variant "
-                + variant.name()
-                + ": give weights with optArgument(\"weights\", path-or-url) (a timm .safetensors"
-                + " or attnzoo .params file), or ask for random weights with"
-                + " optArgument(\"randomInit\", true)");
+        throw new ModelNotFoundException(howToGiveWeights());
       }
-      if (userTranslator) {
-        try {
-          translator =
-              userFactory.newInstance(
-                  criteria.getInputClass(), criteria.getOutputClass(), model, args);
-        } catch (ai.djl.translate.TranslateException e) {
-          model.close();
-          throw new ModelNotFoundException("the given translator factory failed", e);
-        }
+      if (Boolean.parseBoolean(String.valueOf(args.get("freezeBackbone")))) {
+        TransferLearning.freezeBackbone(model, variant, true);
+      }
+      Translator<I, O> translator;
+      try {
+        translator =
+            userTranslator
+                ? userFactory.newInstance(
+                    criteria.getInputClass(), criteria.getOutputClass(), model, args)
+                : translator(criteria, built, args.get("labels"));
+      } catch (ai.djl.translate.TranslateException | ModelNotFoundException e) {
+        model.close();
+        throw e instanceof ModelNotFoundException m
+            ? m
+            : new ModelNotFoundException("the given translator factory failed", e);
+      } catch (RuntimeException e) {
+        model.close();
+        throw e;
       }
       return new ZooModel<>(model, translator);
     }
 
+    private String howToGiveWeights() {
+      List<String> datasets =
+          ShippedModels.all().stream()
+              .filter(s -> s.variant().equals(variant.name()))
+              .map(ShippedModels.Shipped::dataset)
+              .toList();
+      return "variant "
+          + variant.name()
+          + ": give weights with optArgument(\"weights\", path-or-url) (a timm .safetensors, an"
+          + " attnzoo .params or one saved by DJL's Model.save)"
+          + (datasets.isEmpty()
+              ? ""
+              : ", load the weights shipped in the jar with optFilter(\"dataset\", \""
+                  + datasets.get(0)
+                  + "\")")
+          + ", or ask for random weights with optArgument(\"randomInit\", true)";
+    }
+
+    private static void checkArguments(Map<String, Object> args) throws ModelNotFoundException {
+      Set<String> unknown = new LinkedHashSet<>(args.keySet());
+      ARGUMENTS.forEach(unknown::remove);
+      if (unknown.isEmpty()) {
+        return;
+      }
+      List<String> hints = new ArrayList<>();
+      for (String u : unknown) {
+        List<String> close = closest(u, ARGUMENTS);
+        hints.add("'" + u + "'" + (close.isEmpty() ? "" : " (did you mean " + close.get(0) + "?)"));
+      }
+      throw new ModelNotFoundException(
+          "attnzoo does not know the argument"
+              + (unknown.size() > 1 ? "s " : " ")
+              + String.join(", ", hints)
+              + "; it reads "
+              + String.join(", ", ARGUMENTS)
+              + " (arguments for a translator of your own need optTranslatorFactory)");
+    }
+
+    private static Integer numClasses(Object value) {
+      if (value == null) {
+        return null;
+      }
+      try {
+        return value instanceof Number n
+            ? Integer.valueOf(Math.toIntExact(n.longValue()))
+            : Integer.valueOf(value.toString().trim());
+      } catch (NumberFormatException | ArithmeticException e) {
+        throw new IllegalArgumentException(
+            "optArgument(\"numClasses\", " + value + "): expected a whole number of classes", e);
+      }
+    }
+
     /**
-     * Extracts the weights shipped for this variant and dataset. When the caller named no variant,
-     * only the most accurate model for the dataset answers, so that the choice does not depend on
-     * the order in which DJL asks the loaders.
+     * Extracts the weights shipped for this variant and dataset from the jar to a temporary file.
      */
-    private String shippedWeights(String dataset, boolean bestOnly)
-        throws IOException, ModelNotFoundException {
+    private String shippedWeights(String dataset) throws IOException, ModelNotFoundException {
       ShippedModels.Shipped shipped =
           ShippedModels.find(variant.name(), dataset)
               .orElseThrow(
                   () ->
                       new ModelNotFoundException(
-                          "no "
-                              + variant.name()
-                              + " weights trained on "
-                              + dataset
-                              + " ship with attnzoo; shipped: "
-                              + ShippedModels.all()));
-      if (bestOnly && !ShippedModels.best(dataset).orElseThrow().equals(shipped)) {
-        throw new ModelNotFoundException(
-            variant.name() + " is not the most accurate model shipped for " + dataset);
-      }
+                          "no " + variant.name() + " weights trained on " + dataset + " ship"));
       try (InputStream in = AttnZooModelZoo.class.getResourceAsStream(shipped.resource())) {
         if (in == null) {
           throw new ModelNotFoundException(
@@ -190,22 +466,51 @@ public class AttnZooModelZoo extends ModelZoo {
     }
 
     @SuppressWarnings("unchecked")
-    private <I, O> Translator<I, O> translator(Criteria<I, O> criteria)
-        throws ModelNotFoundException {
+    private <I, O> Translator<I, O> translator(
+        Criteria<I, O> criteria, Variant built, Object labels) throws ModelNotFoundException {
       Class<I> in = criteria.getInputClass();
       Class<O> out = criteria.getOutputClass();
-      if (in == Image.class && out == Classifications.class) {
-        return (Translator<I, O>) Translators.classification(variant);
-      }
       if (in == NDList.class && out == NDList.class) {
         return (Translator<I, O>) Translators.raw();
       }
-      throw new ModelNotFoundException(
-          "attnzoo models take Image -> Classifications or NDList -> NDList, not "
-              + in.getSimpleName()
-              + " -> "
-              + out.getSimpleName()
-              + "; give your own with optTranslator or optTranslatorFactory");
+      if (in != Image.class || out != Classifications.class) {
+        throw new ModelNotFoundException(
+            "attnzoo models take Image -> Classifications or NDList -> NDList, not "
+                + in.getSimpleName()
+                + " -> "
+                + out.getSimpleName()
+                + "; give your own with optTranslator or optTranslatorFactory");
+      }
+      int k = built.config().numClasses();
+      if (built == variant && labels == null) {
+        return (Translator<I, O>) Translators.classification(variant);
+      }
+      if (k == 0) {
+        throw new IllegalArgumentException(
+            "numClasses 0 gives pooled features, not classes: use NDList -> NDList");
+      }
+      List<String> names = labels(labels, k);
+      return (Translator<I, O>)
+          new ClassificationTranslator(new EvalTransform(variant.data()), names);
+    }
+
+    private static List<String> labels(Object labels, int k) {
+      if (labels == null) {
+        return IntStream.range(0, k).mapToObj(String::valueOf).toList();
+      }
+      List<String> names =
+          labels instanceof Collection<?> c
+              ? c.stream().map(String::valueOf).toList()
+              : List.of(labels.toString().split("\\s*,\\s*", -1));
+      if (names.size() != k) {
+        throw new IllegalArgumentException(
+            "optArgument(\"labels\", ...) gives "
+                + names.size()
+                + " names for "
+                + k
+                + " classes; give one name per class, as a List or comma-separated");
+      }
+      return names;
     }
 
     @Override
@@ -215,7 +520,7 @@ public class AttnZooModelZoo extends ModelZoo {
 
     @Override
     public <I, O> void downloadModel(Criteria<I, O> criteria, Progress progress) {
-      // Weights are given by the caller; nothing to download.
+      // Shipped weights are in the jar, others are given by the caller: nothing to download.
     }
 
     @Override

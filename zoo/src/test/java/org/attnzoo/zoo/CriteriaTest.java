@@ -112,14 +112,20 @@ class CriteriaTest {
             .optFilter("variant", "vit_nope")
             .optArgument("randomInit", true)
             .build();
-    var e = assertThrows(IllegalArgumentException.class, c::loadModel);
-    assertTrue(e.getMessage().contains("Known variants: vit_tiny_patch16_224"), e.getMessage());
+    // DJL's convention: every loader says ModelNotFoundException, DJL's final one carries the
+    // reason as its cause.
+    var e = assertThrows(ModelNotFoundException.class, c::loadModel);
+    String why = e.getCause().getMessage();
+    assertTrue(why.contains("no variant 'vit_nope'"), why);
+    assertTrue(why.contains("Known variants: vit_tiny_patch16_224"), why);
   }
 
   @Test
   void weightsAreRequiredUnlessRandomInitIsAsked() {
-    var e = assertThrows(IllegalArgumentException.class, () -> raw().build().loadModel());
-    assertTrue(e.getMessage().contains("randomInit"), e.getMessage());
+    var e = assertThrows(ModelNotFoundException.class, () -> raw().build().loadModel());
+    String why = e.getCause().getMessage();
+    assertTrue(why.contains("randomInit"), why);
+    assertTrue(why.contains("optFilter(\"dataset\", \"fashion-mnist\")"), why);
   }
 
   @Test

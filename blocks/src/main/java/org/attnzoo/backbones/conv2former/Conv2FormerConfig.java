@@ -97,6 +97,7 @@ public record Conv2FormerConfig(
    * @param n classifier outputs
    * @return this configuration with another classifier size
    */
+  @Override
   public Conv2FormerConfig withNumClasses(int n) {
     return new Conv2FormerConfig(
         imgSize,

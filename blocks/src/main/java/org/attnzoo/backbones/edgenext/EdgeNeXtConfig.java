@@ -118,6 +118,11 @@ public record EdgeNeXtConfig(
   }
 
   @Override
+  public EdgeNeXtConfig withNumClasses(int n) {
+    return toBuilder().optNumClasses(n).build();
+  }
+
+  @Override
   public EdgeNeXtConfig withDropPathRate(float rate) {
     return toBuilder().optDropPathRate(rate).build();
   }

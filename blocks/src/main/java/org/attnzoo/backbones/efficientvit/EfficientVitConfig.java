@@ -105,6 +105,7 @@ public record EfficientVitConfig(
    * @param n classifier outputs
    * @return this configuration with another classifier size
    */
+  @Override
   public EfficientVitConfig withNumClasses(int n) {
     return new EfficientVitConfig(
         imgSize, inChans, n, widths, depths, headDim, expandRatio, headWidths, dropRate);

@@ -93,6 +93,11 @@ public record SwiftFormerConfig(
   }
 
   @Override
+  public SwiftFormerConfig withNumClasses(int n) {
+    return toBuilder().optNumClasses(n).build();
+  }
+
+  @Override
   public SwiftFormerConfig withDropPathRate(float rate) {
     return toBuilder().optDropPathRate(rate).build();
   }

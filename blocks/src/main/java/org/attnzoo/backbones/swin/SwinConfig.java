@@ -85,6 +85,11 @@ public record SwinConfig(
   }
 
   @Override
+  public SwinConfig withNumClasses(int n) {
+    return toBuilder().optNumClasses(n).build();
+  }
+
+  @Override
   public SwinConfig withDropPathRate(float rate) {
     return toBuilder().optDropPathRate(rate).build();
   }

@@ -128,8 +128,9 @@ public final class ParamsFile {
   }
 
   /**
-   * Reads only the header's properties ({@link #VARIANT} always present). The checksum is not
-   * verified here: this is the cheap look at a file that {@link #load} then reads in full.
+   * Reads only the header's properties ({@link #VARIANT} is absent from files saved by DJL's own
+   * {@code Model.save}). The checksum is not verified here: this is the cheap look at a file that
+   * {@link #load} then reads in full.
    *
    * @param file a {@code .params} file
    * @return the properties
@@ -146,8 +147,9 @@ public final class ParamsFile {
     }
   }
 
-  // Everything before the parameters; the variant name falls back to the model name of files
-  // written by plain DJL. checksumAt[0] receives the offset of the checksum's value (0: none).
+  // Everything before the parameters; files written by DJL's own Model.save have no VARIANT
+  // property (only their model name, e.g. "vit-djl", which says nothing about the architecture).
+  // checksumAt[0] receives the offset of the checksum's value (0: none).
   // Every count is bounded before anything is allocated: a corrupt count must give a message, not
   // an OutOfMemoryError.
   private static Map<String, String> header(DataInputStream dis, String source, long[] checksumAt)
@@ -167,7 +169,7 @@ public final class ParamsFile {
       throw new IllegalArgumentException(
           source + ": unsupported .params version " + version + " (expected " + VERSION + ")");
     }
-    String savedName = d.readUTF();
+    d.readUTF(); // DJL's model name
     d.readUTF(); // data type
     int inputs = count(d.readInt(), 64, "inputs", source);
     for (int i = 0; i < inputs; i++) {
@@ -192,7 +194,6 @@ public final class ParamsFile {
       }
       props.put(key, value);
     }
-    props.putIfAbsent(VARIANT, savedName);
     return props;
   }
 
@@ -228,7 +229,9 @@ public final class ParamsFile {
       Map<String, String> props = header(dis, source, checksumAt);
       verify(all, checksumAt[0], props, source);
       String saved = props.get(VARIANT);
-      if (!variant.equals(saved)) {
+      // A file saved by DJL's Model.save names no variant: it loads as the caller's variant, and
+      // the shape check below still refuses another architecture.
+      if (saved != null && !variant.equals(saved)) {
         throw new IllegalArgumentException(
             source + " holds weights of variant '" + saved + "', not '" + variant + "'");
       }
