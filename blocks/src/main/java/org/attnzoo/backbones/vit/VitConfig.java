@@ -80,6 +80,11 @@ public record VitConfig(
   }
 
   @Override
+  public VitConfig withNumClasses(int n) {
+    return toBuilder().optNumClasses(n).build();
+  }
+
+  @Override
   public VitConfig withDropPathRate(float rate) {
     return toBuilder().optDropPathRate(rate).build();
   }
