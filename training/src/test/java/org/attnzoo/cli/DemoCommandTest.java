@@ -1,6 +1,7 @@
 package org.attnzoo.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -39,6 +40,29 @@ class DemoCommandTest {
     double percent = Double.parseDouble(accuracy.group(1));
     assertTrue(percent >= 0 && percent <= 100, r.out());
     assertTrue(r.out().contains("latency per image (batch 1, 3 images): median"), r.out());
+  }
+
+  @Test
+  void onTheShippedFashionMnistSubsetNoStepIsSkipped() {
+    // The README's first command once printed "warning: step 5 skipped (loss 2.2559404, gradient
+    // norm NaN)": the attention scale's gradient read freed memory (src/docs/training.md).
+    CliRun r =
+        CliRun.of(
+            "demo",
+            "--data",
+            "subset",
+            "--epochs",
+            "2",
+            "--max-train",
+            "512",
+            "--latency-images",
+            "2",
+            "--out",
+            tmp.toString());
+    assertEquals(0, r.code(), r.err());
+    String log = r.out() + r.err();
+    assertFalse(log.contains("skipped (loss"), log);
+    assertEquals(2, Pattern.compile("\\| 0 skipped steps").matcher(log).results().count(), log);
   }
 
   @Test
