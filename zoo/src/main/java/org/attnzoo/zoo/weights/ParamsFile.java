@@ -295,8 +295,8 @@ public final class ParamsFile {
         }
       }
       LOG.warn(
-          "{} has no checksum (written before attnzoo added one); it is loaded unverified."
-              + " Save it again to add one.",
+          "{} has no checksum (saved by DJL's Model.save, or by attnzoo before checksums); it is"
+              + " loaded unverified. Save it again with attnzoo to add one.",
           source);
       return;
     }
