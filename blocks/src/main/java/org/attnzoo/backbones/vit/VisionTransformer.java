@@ -121,12 +121,13 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
   private void check(Shape in) {
     Checks.rank("VisionTransformer", in, 4, "[B, C, H, W]");
     Checks.size("VisionTransformer", in, 1, config.inChans(), "channels");
-    if (in.get(2) != config.imgSize() || in.get(3) != config.imgSize()) {
+    if (in.get(2) != config.imgHeight() || in.get(3) != config.imgWidth()) {
       throw new IllegalArgumentException(
           String.format(
-              "VisionTransformer expects %dx%d images (learned position embedding), got %dx%d"
-                  + " (input shape %s)",
-              config.imgSize(), config.imgSize(), in.get(2), in.get(3), in));
+              "VisionTransformer expects %dx%d (HxW) images (learned position embedding), got"
+                  + " %dx%d (input shape %s); build the config with optImgSize(h, w) for another"
+                  + " size",
+              config.imgHeight(), config.imgWidth(), in.get(2), in.get(3), in));
     }
   }
 

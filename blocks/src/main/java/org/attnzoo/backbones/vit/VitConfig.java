@@ -8,9 +8,10 @@ import org.attnzoo.nn.Checks;
 
 /**
  * Hyper-parameters of a {@link VisionTransformer}, named as timm's {@code VisionTransformer}
- * arguments.
+ * arguments. The input may be non-square: timm's {@code img_size} is {@code (H, W)} or one side.
  *
- * @param imgSize square input side in pixels
+ * @param imgHeight input height in pixels
+ * @param imgWidth input width in pixels
  * @param patchSize square patch side
  * @param inChans input channels
  * @param numClasses classifier outputs (0: pooled features)
@@ -28,7 +29,8 @@ import org.attnzoo.nn.Checks;
  *     token-selection methods such as ToSA swap in their own layers)
  */
 public record VitConfig(
-    int imgSize,
+    int imgHeight,
+    int imgWidth,
     int patchSize,
     int inChans,
     int numClasses,
@@ -47,9 +49,16 @@ public record VitConfig(
 
   /** Validates the configuration with messages naming the offending values. */
   public VitConfig {
-    Checks.positive("imgSize", imgSize);
+    Checks.positive("imgHeight", imgHeight);
+    Checks.positive("imgWidth", imgWidth);
     Checks.positive("patchSize", patchSize);
-    Checks.divisible("imgSize", imgSize, "patchSize", patchSize);
+    if (imgHeight % patchSize != 0 || imgWidth % patchSize != 0) {
+      throw new IllegalArgumentException(
+          String.format(
+              "imgSize %dx%d (HxW) is not divisible by patchSize %d: both sides must be multiples"
+                  + " of the patch",
+              imgHeight, imgWidth, patchSize));
+    }
     Checks.positive("inChans", inChans);
     Checks.positive("depth", depth);
     Checks.divisible("embedDim", embedDim, "numHeads", numHeads);
@@ -67,6 +76,61 @@ public record VitConfig(
       throw new IllegalArgumentException("layers must not be null; use VitLayerFactory.DENSE");
     }
     layers.validate(depth);
+  }
+
+  /**
+   * A configuration with a square input, {@code imgSize x imgSize}; the other arguments as in the
+   * canonical constructor.
+   *
+   * @param imgSize input side in pixels
+   * @param patchSize square patch side
+   * @param inChans input channels
+   * @param numClasses classifier outputs (0: pooled features)
+   * @param embedDim token channels
+   * @param depth transformer layers
+   * @param numHeads attention heads
+   * @param mlpRatio MLP hidden width relative to embedDim
+   * @param qkvBias bias in the q, k, v projections
+   * @param classToken prepend a learned class token
+   * @param globalPool {@code "token"} or {@code "avg"}
+   * @param layerScaleInit initial layer-scale value, or null for none
+   * @param dropPathRate stochastic depth of the last layer
+   * @param attention token-mixing mechanism
+   * @param layers builds each layer
+   */
+  public VitConfig(
+      int imgSize,
+      int patchSize,
+      int inChans,
+      int numClasses,
+      int embedDim,
+      int depth,
+      int numHeads,
+      double mlpRatio,
+      boolean qkvBias,
+      boolean classToken,
+      String globalPool,
+      Float layerScaleInit,
+      float dropPathRate,
+      String attention,
+      VitLayerFactory layers) {
+    this(
+        imgSize,
+        imgSize,
+        patchSize,
+        inChans,
+        numClasses,
+        embedDim,
+        depth,
+        numHeads,
+        mlpRatio,
+        qkvBias,
+        classToken,
+        globalPool,
+        layerScaleInit,
+        dropPathRate,
+        attention,
+        layers);
   }
 
   /**
@@ -94,7 +158,7 @@ public record VitConfig(
    */
   public Builder toBuilder() {
     return builder()
-        .setImage(imgSize, patchSize)
+        .setImage(imgHeight, imgWidth, patchSize)
         .setSize(embedDim, depth, numHeads)
         .optInChans(inChans)
         .optNumClasses(numClasses)
@@ -119,6 +183,8 @@ public record VitConfig(
     private Float layerScaleInit;
     private String attention = "mhsa";
     private VitLayerFactory layers = VitLayerFactory.DENSE;
+    // null: square, imgSize x imgSize
+    private Integer imgWidth;
 
     private Builder() {}
 
@@ -128,12 +194,41 @@ public record VitConfig(
     }
 
     /**
-     * @param imgSize input side; @param patchSize patch side
+     * @param imgSize square input side; @param patchSize patch side
      * @return this
      */
     public Builder setImage(int imgSize, int patchSize) {
-      this.imgSize = imgSize;
+      return setImage(imgSize, imgSize, patchSize);
+    }
+
+    /**
+     * @param imgHeight input height; @param imgWidth input width; @param patchSize patch side
+     * @return this
+     */
+    public Builder setImage(int imgHeight, int imgWidth, int patchSize) {
       this.patchSize = patchSize;
+      return optImgSize(imgHeight, imgWidth);
+    }
+
+    /**
+     * @param imgSize square input side in pixels
+     * @return this
+     */
+    @Override
+    public Builder optImgSize(int imgSize) {
+      return optImgSize(imgSize, imgSize);
+    }
+
+    /**
+     * A non-square input, as timm's {@code img_size=(H, W)}.
+     *
+     * @param imgHeight input height in pixels
+     * @param imgWidth input width in pixels
+     * @return this
+     */
+    public Builder optImgSize(int imgHeight, int imgWidth) {
+      this.imgSize = imgHeight;
+      this.imgWidth = imgWidth;
       return this;
     }
 
@@ -201,6 +296,7 @@ public record VitConfig(
     public VitConfig build() {
       return new VitConfig(
           imgSize,
+          imgWidth == null ? imgSize : imgWidth,
           patchSize,
           inChans,
           numClasses,
@@ -222,7 +318,21 @@ public record VitConfig(
    * @return patch tokens per image
    */
   public int numPatches() {
-    return (imgSize / patchSize) * (imgSize / patchSize);
+    return gridHeight() * gridWidth();
+  }
+
+  /**
+   * @return patch rows, timm's {@code patch_embed.grid_size[0]}
+   */
+  public int gridHeight() {
+    return imgHeight / patchSize;
+  }
+
+  /**
+   * @return patch columns, timm's {@code patch_embed.grid_size[1]}
+   */
+  public int gridWidth() {
+    return imgWidth / patchSize;
   }
 
   @Override
@@ -237,6 +347,6 @@ public record VitConfig(
 
   @Override
   public Shape inputShape() {
-    return new Shape(inChans, imgSize, imgSize);
+    return new Shape(inChans, imgHeight, imgWidth);
   }
 }

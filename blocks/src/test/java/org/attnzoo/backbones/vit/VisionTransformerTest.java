@@ -1,6 +1,8 @@
 package org.attnzoo.backbones.vit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -49,5 +51,45 @@ class VisionTransformerTest {
       BlockContract.rejects(manager, block, new Shape(1, 3, 20, 20), "16x16");
       BlockContract.rejects(manager, block, new Shape(3, 16, 16), "rank-4");
     }
+  }
+
+  @Test
+  void nonSquareImages() {
+    VitConfig cfg = SMALL.toBuilder().optImgSize(16, 24).build();
+    assertEquals(new Shape(3, 16, 24), cfg.inputShape());
+    assertEquals(4, cfg.gridHeight());
+    assertEquals(6, cfg.gridWidth());
+    BlockContract.verify(cfg::newBlock, cfg.inputShape(2));
+    try (NDManager manager = NDManager.newBaseManager()) {
+      var block = cfg.newBlock();
+      block.initialize(manager, DataType.FLOAT32, cfg.inputShape(1));
+      assertEquals(
+          new Shape(1, 1 + 24, 32), block.getParameters().get("pos_embed").getArray().getShape());
+      BlockContract.rejects(manager, block, new Shape(1, 3, 24, 16), "16x24 (HxW)");
+    }
+  }
+
+  @Test
+  void squareApiIsTheSquareCaseOfHeightAndWidth() {
+    assertEquals(SMALL, SMALL.toBuilder().optImgSize(16, 16).build());
+    assertEquals(SMALL, SMALL.toBuilder().setImage(16, 16, 4).build());
+    // the one-side setters make the input square again
+    assertEquals(SMALL, SMALL.toBuilder().optImgSize(16, 24).optImgSize(16).build());
+    assertEquals(SMALL, SMALL.toBuilder().optImgSize(16, 24).setImage(16, 4).build());
+    VitConfig wide = SMALL.toBuilder().optImgSize(16, 24).build();
+    assertEquals(wide, wide.toBuilder().build());
+  }
+
+  @Test
+  void sizeValidationNamesBothSides() {
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> SMALL.toBuilder().optImgSize(16, 18).build());
+    assertTrue(e.getMessage().contains("imgSize 16x18 (HxW)"), e.getMessage());
+    assertTrue(e.getMessage().contains("patchSize 4"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> SMALL.toBuilder().optImgSize(0, 16).build());
+    assertTrue(e.getMessage().contains("imgHeight must be > 0, got 0"), e.getMessage());
   }
 }

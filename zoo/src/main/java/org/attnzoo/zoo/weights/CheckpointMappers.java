@@ -7,7 +7,7 @@ public final class CheckpointMappers {
 
   private static final Map<String, CheckpointMapper> BY_FAMILY =
       Map.of(
-          "vit", CheckpointMapper.IDENTITY,
+          "vit", VitCheckpointMapper.INSTANCE,
           "swin", SwinCheckpointMapper.INSTANCE,
           "edgenext", CheckpointMapper.IDENTITY,
           "swiftformer", CheckpointMapper.IDENTITY,

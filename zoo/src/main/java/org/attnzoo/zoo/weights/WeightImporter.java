@@ -45,6 +45,15 @@ public final class WeightImporter {
       Tensor t = checkpoint.get(key);
       unused.remove(key);
       Parameter p = e.getValue();
+      if (t != null && !t.shape().equals(p.getArray().getShape())) {
+        try {
+          t = mapper.adapt(block, e.getKey(), t, p.getArray().getShape());
+        } catch (IllegalArgumentException ex) {
+          problems.add(
+              "cannot adapt '" + key + "' to " + p.getArray().getShape() + ": " + ex.getMessage());
+          continue;
+        }
+      }
       if (t == null) {
         problems.add("missing key '" + key + "' for parameter " + e.getKey());
       } else if (!t.shape().equals(p.getArray().getShape())) {
