@@ -51,7 +51,7 @@ class TransferLearningTrainingTest {
   /**
    * Images of the first five classes, normalised as the variant expects, as {@code [N, C, H, W]}.
    */
-  private static NDList fiveClasses(NDManager manager, ImageSet set, Variant v, int limit) {
+  static NDList fiveClasses(NDManager manager, ImageSet set, Variant v, int limit) {
     int n = 0;
     int per = set.imageBytes();
     float[] x = new float[limit * per];
