@@ -17,6 +17,7 @@ Usage (with torch + timm, e.g. the venv of shared/reference/setup-venv.sh):
 
 Other input sizes:
   --img-size H [W]        the model's img_size (H x W, or square); same as kwargs img_size
+  --input-size H [W]      the input's size, for models without img_size (e.g. edgenext at 288)
   --weights-from JSON     the weights are drawn for the model built with these kwargs instead (e.g.
                           '{"img_size": 32}' or '{"img_size": 224, "window_size": 7}') and loaded
                           into the model through timm's checkpoint_filter_fn of the model's module,
@@ -85,6 +86,7 @@ def main():
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--img-size", type=int, nargs="+", help="H [W]: the model's img_size")
+    p.add_argument("--input-size", type=int, nargs="+", help="H [W]: the input's size")
     p.add_argument("--weights-from", help="JSON kwargs of the model the weights are drawn for")
     p.add_argument("--pos-embed", type=int, nargs=3, metavar=("S", "H", "W"))
     p.add_argument("--embed-dim", type=int, default=8, help="channels of --pos-embed")
@@ -113,8 +115,10 @@ def main():
         randomise(model, args.seed)
     cfg = model.pretrained_cfg
     size = kwargs.get("img_size", cfg.get("input_size", (3, 224, 224))[1:])
-    if isinstance(size, int):
-        size = (size, size)
+    if args.input_size:
+        size = args.input_size
+    if isinstance(size, int) or len(size) == 1:
+        size = (size, size) if isinstance(size, int) else (size[0], size[0])
     chans = kwargs.get("in_chans", 3)
     gen = torch.Generator().manual_seed(args.seed)
     x = torch.randn((args.batch, chans, *size), generator=gen)
