@@ -52,9 +52,11 @@ public final class AtomicFiles {
    */
   public static void write(Path file, Content content) throws IOException {
     Path target = file;
-    if (Files.isSymbolicLink(file)) {
-      Path link = Files.readSymbolicLink(file);
-      target = file.toAbsolutePath().resolveSibling(link).normalize();
+    for (int hops = 0; Files.isSymbolicLink(target); hops++) {
+      if (hops == 40) {
+        throw new FileSystemException(file.toString(), null, "too many levels of symbolic links");
+      }
+      target = target.toAbsolutePath().resolveSibling(Files.readSymbolicLink(target)).normalize();
     }
     Path parent = target.toAbsolutePath().getParent();
     if (!Files.isDirectory(parent)) {
@@ -81,10 +83,18 @@ public final class AtomicFiles {
       copyPermissions(target, tmp);
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (AccessDeniedException e) {
-      throw new AccessDeniedException(
-          file.toString(), null, "cannot write here (permission denied); choose another folder");
+      IOException named =
+          new AccessDeniedException(
+              file.toString(),
+              null,
+              "cannot write here (permission denied); choose another folder");
+      named.initCause(e);
+      throw named;
     } catch (FileSystemException e) {
-      throw new FileSystemException(file.toString(), null, "cannot be written: " + e.getReason());
+      IOException named =
+          new FileSystemException(file.toString(), null, "cannot be written: " + e.getReason());
+      named.initCause(e);
+      throw named;
     } finally {
       Files.deleteIfExists(tmp);
     }
