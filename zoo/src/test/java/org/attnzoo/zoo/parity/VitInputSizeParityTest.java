@@ -68,4 +68,21 @@ class VitInputSizeParityTest {
       assertTrue(e.getMessage().contains("shape mismatch for 'pos_embed'"), e.getMessage());
     }
   }
+
+  @Test
+  void aNonSquareStoredGridIsReportedNotGuessed() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      // pos_embed of the 32x48 fixture: 8x12 grid tokens, which timm cannot resample without
+      // old_size either (it assumes a square grid); the importer names the key and the reason.
+      Block block = micro().setImage(32, 32, 4).build().newBlock();
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+      var weights = Fixture.of("models/vit_micro_32x48").weights();
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> WeightImporter.load(block, weights, VitCheckpointMapper.INSTANCE));
+      assertTrue(e.getMessage().contains("cannot adapt 'pos_embed'"), e.getMessage());
+      assertTrue(e.getMessage().contains("not a square grid"), e.getMessage());
+    }
+  }
 }
