@@ -1,5 +1,6 @@
 package org.attnzoo.training;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,7 @@ class FamiliesTrainTest {
       run.parameters().forEach((k, p) -> before.put(k, Tensor.of(p.getArray())));
       List<EpochMetrics> h = run.progress(new Progress(System.err, false)).run(false, 0);
       assertTrue(Double.isFinite(h.get(0).trainLoss()), h.toString());
+      assertEquals(0, h.get(0).skippedSteps(), name + ": non-finite steps " + h);
       boolean stats = false;
       for (Map.Entry<String, Parameter> e : run.parameters().entrySet()) {
         boolean moved =

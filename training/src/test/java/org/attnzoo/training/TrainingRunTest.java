@@ -34,6 +34,7 @@ class TrainingRunTest {
     try (TrainingRun run = new TrainingRun(v, recipe, data, dir, Device.cpu()).progress(QUIET)) {
       List<EpochMetrics> h = run.run(false, 0);
       assertEquals(3, h.size());
+      assertTrue(h.stream().allMatch(m -> m.skippedSteps() == 0), "non-finite steps " + h);
       // 36 steps of a 2-layer, 32-wide ViT: clearly learning, far from converged.
       assertTrue(h.get(2).trainLoss() < h.get(0).trainLoss() - 0.2, "train loss " + h);
       assertTrue(h.get(2).testLoss() < Math.log(10) - 0.3, "test loss vs chance " + h);
