@@ -4,7 +4,8 @@
 Writes under zoo/src/test/resources/preprocessing/ (default OUT):
 
   data_configs.csv       every published variant's pretrained_cfg as timm resolves it
-                         (resolve_data_config); Conv2Former from its official code, which sets
+                         (resolve_data_config), plus test_input_size / test_crop_pct where the
+                         pretrained_cfg has them; Conv2Former from its official code, which sets
                          `model.default_cfg = _cfg()` with timm's vision_transformer._cfg
   photos/*               the photos the transform is tested on (copied / cropped from SRC, the
                          skimage sample data, plus synthetic ones)
@@ -14,12 +15,16 @@ Writes under zoo/src/test/resources/preprocessing/ (default OUT):
                          (x / 255 - mean) / std of it, so the uint8 array is the tensor
   normalize.npz          ToTensor + Normalize of the 256 byte values, for each mean/std in use
   training/.../preprocess the `attnzoo preprocess` test: one photo, timm's float32 tensor (.npy.gz)
+                         for vit_tiny_patch16_224, and for edgenext_xx_small at its test size
+                         (resolve_data_config(use_test_size=True): 288, crop_pct 1.0)
   decode/*               small files in many formats (YCCK made by patching PIL's CMYK output), and decode.npz with PIL's
                          Image.open(f).convert('RGB') of each (and exif_transpose for the EXIF one)
 
 Usage (venv of shared/reference/setup-venv.sh; SRC holds chelsea.png, rocket.jpg, coffee.png,
 astronaut.png from Debian's python3-skimage, e.g. `apt-get download python3-skimage; dpkg -x`):
   python scripts/make_preprocess_fixtures.py --src /tmp/skimage/data [--out DIR]
+Without --src, only data_configs.csv and the `attnzoo preprocess` fixtures are rewritten (from the
+committed photos).
 """
 import argparse
 import csv
@@ -42,17 +47,23 @@ PUBLISHED = [
     "swiftformer_xs", "swiftformer_s", "swiftformer_l1", "swiftformer_l3",
     "efficientvit_b0", "efficientvit_b1", "efficientvit_b2", "efficientvit_b3",
 ]
+# The fine-tuned-size rows: in data_configs.csv, not in transform.npz (the transform at crop 1.0 is
+# checked by the edgenext_xx_small test-size fixture of `attnzoo preprocess`).
+FINE_TUNED = [
+    "vit_tiny_patch16_384", "vit_small_patch16_384", "vit_base_patch16_384",
+    "swin_base_patch4_window12_384",
+]
 CONV2FORMER = ["conv2former_n", "conv2former_t", "conv2former_s", "conv2former_b"]
 
 
 def data_configs():
     rows = []
-    for name in PUBLISHED:
+    for name in PUBLISHED + FINE_TUNED:
         m = timm.create_model(name, pretrained=False)
-        rows.append((name, resolve_data_config({}, model=m), m.pretrained_cfg["num_classes"]))
+        rows.append((name, resolve_data_config({}, model=m), m.pretrained_cfg))
     for name in CONV2FORMER:
         cfg = vit_cfg()
-        rows.append((name, resolve_data_config({}, pretrained_cfg=cfg), cfg["num_classes"]))
+        rows.append((name, resolve_data_config({}, pretrained_cfg=cfg), cfg))
     return rows
 
 
@@ -60,11 +71,14 @@ def write_configs(out, rows):
     with open(os.path.join(out, "data_configs.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["variant", "input_size", "crop_pct", "crop_mode", "interpolation", "mean", "std",
-                    "num_classes"])
-        for name, dc, n in rows:
+                    "num_classes", "test_input_size", "test_crop_pct"])
+        for name, dc, cfg in rows:
+            test = cfg.get("test_input_size")
             w.writerow([name, " ".join(map(str, dc["input_size"])), repr(dc["crop_pct"]),
                         dc["crop_mode"], dc["interpolation"], " ".join(map(repr, dc["mean"])),
-                        " ".join(map(repr, dc["std"])), n])
+                        " ".join(map(repr, dc["std"])), cfg["num_classes"],
+                        " ".join(map(str, test)) if test else "",
+                        repr(cfg["test_crop_pct"]) if test else ""])
 
 
 def photos(src, out):
@@ -90,6 +104,7 @@ def photos(src, out):
 
 
 def transforms(out, files, rows):
+    rows = [r for r in rows if r[0] not in FINE_TUNED]
     configs = sorted({(dc["input_size"][1], dc["crop_pct"], dc["interpolation"], dc["crop_mode"])
                       for _, dc, _ in rows})
     arrays, norms = {}, {}
@@ -213,17 +228,30 @@ def cli_fixture(out_dir, photo):
     np.save(buf, x)
     with gzip.GzipFile(target + ".vit_tiny_patch16_224.npy.gz", "wb", mtime=0) as f:
         f.write(buf.getvalue())
+    # `attnzoo preprocess --test-size`: timm's eval transform at the test size (288, crop 1.0).
+    m = timm.create_model("edgenext_xx_small", pretrained=False)
+    dc = resolve_data_config({}, model=m, use_test_size=True)
+    assert dc["input_size"] == (3, 288, 288) and dc["crop_pct"] == 1.0, dc
+    x = create_transform(**dc)(Image.open(target).convert("RGB")).unsqueeze(0).numpy()
+    buf = io.BytesIO()
+    np.save(buf, x)
+    with gzip.GzipFile(target + ".edgenext_xx_small.test_size.npy.gz", "wb", mtime=0) as f:
+        f.write(buf.getvalue())
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--src", required=True)
+    p.add_argument("--src", help="skimage sample data; without it only data_configs.csv and"
+                   " the CLI fixtures are written")
     p.add_argument("--out", default="zoo/src/test/resources/preprocessing")
     p.add_argument("--cli-out", default="training/src/test/resources/preprocess")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rows = data_configs()
     write_configs(a.out, rows)
+    if a.src is None:
+        cli_fixture(a.cli_out, os.path.join(a.out, "photos", "coffee_97x61.png"))
+        return
     files = photos(a.src, a.out)
     transforms(a.out, files, rows)
     decode_fixtures(a.src, a.out)

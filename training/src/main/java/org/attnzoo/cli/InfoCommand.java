@@ -40,6 +40,13 @@ final class InfoCommand implements Callable<Integer> {
         Arrays.toString(d.std()),
         d.labels(),
         Labels.of(d.labels()).size());
+    if (d.hasTestSize()) {
+      // timm's test_input_size / test_crop_pct, selected with --test-size or optArgument
+      System.out.printf(
+          "test size: test_input_size %s, test_crop_pct %s (--test-size, optArgument(\"testSize\","
+              + " true))%n",
+          Arrays.toString(d.testInputSize()), d.testCropPct());
+    }
     System.out.println("params: " + AttnZoo.parameterCount(v));
     var r = v.reference();
     System.out.printf(

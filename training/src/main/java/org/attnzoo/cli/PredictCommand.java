@@ -12,6 +12,7 @@ import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Devices;
 import org.attnzoo.zoo.Platforms;
 import org.attnzoo.zoo.ShippedModels;
+import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.ImageDecoder;
@@ -53,6 +54,12 @@ final class PredictCommand implements Callable<Integer> {
   boolean exifOrientation;
 
   @Option(
+      names = "--test-size",
+      description =
+          "run at timm's test_input_size and test_crop_pct (EdgeNeXt: 288 or 320, crop 1.0)")
+  boolean testSize;
+
+  @Option(
       names = "--allow-nonfinite",
       description = "print classes even if the model's output holds NaN or infinite values")
   boolean allowNonfinite;
@@ -78,7 +85,10 @@ final class PredictCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "give --variant and --weights FILE, or --dataset NAME (shipped weights)");
     }
-    Variants.get(variant);
+    Variant v = Variants.get(variant);
+    if (testSize) {
+      v.atTestSize(); // a usage error naming the variants with a test size, before any loading
+    }
     // Missing files are reported before the model is loaded; the others are still classified.
     List<Path> present = new java.util.ArrayList<>();
     int failed = 0;
@@ -101,6 +111,9 @@ final class PredictCommand implements Callable<Integer> {
             .optGroupId(AttnZoo.GROUP_ID)
             .optArtifactId(variant)
             .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE));
+    if (testSize) {
+      builder.optArgument("testSize", true);
+    }
     Criteria<Image, Classifications> criteria =
         weights != null
             ? builder.optArgument("weights", weights).build()

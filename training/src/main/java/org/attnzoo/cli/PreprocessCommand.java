@@ -41,12 +41,18 @@ final class PreprocessCommand implements Callable<Integer> {
       description = "rotate/flip by the EXIF orientation tag (timm and PIL do not: off by default)")
   boolean exifOrientation;
 
+  @Option(
+      names = "--test-size",
+      description =
+          "run at timm's test_input_size and test_crop_pct (EdgeNeXt: 288 or 320, crop 1.0)")
+  boolean testSize;
+
   @Parameters(index = "0", paramLabel = "IMAGE", description = "image file")
   Path image;
 
   @Override
   public Integer call() throws Exception {
-    Variant v = Variants.get(variant);
+    Variant v = testSize ? Variants.get(variant).atTestSize() : Variants.get(variant);
     DataConfig data = v.data();
     // The same steps as the Criteria translator's processInput (ClassificationTranslator).
     float[] chw = new EvalTransform(data).apply(ImageDecoder.read(image, exifOrientation));

@@ -45,6 +45,14 @@ class CliTest {
   }
 
   @Test
+  void infoPrintsTimmsTestSize() {
+    CliRun r = CliRun.of("info", "edgenext_xx_small");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out().contains("test_input_size [3, 288, 288], test_crop_pct 1.0"), r.out()); // timm's
+  }
+
+  @Test
   void unknownVariantIsAUsageError() {
     CliRun r = CliRun.of("info", "vit_nope");
     assertEquals(2, r.code());

@@ -67,6 +67,9 @@ import org.attnzoo.zoo.image.EvalTransform;
  *       new K-class one ({@link TransferLearning}); {@code optArgument("freezeBackbone", true)}
  *       leaves only the classifier trainable; {@code optArgument("labels", list)} names the K
  *       classes.
+ *   <li>{@code optArgument("testSize", true)} runs the variant at timm's {@code test_input_size}
+ *       and {@code test_crop_pct} (EdgeNeXt: 288 or 320 at crop 1.0), backbone and preprocessing
+ *       alike ({@link Variant#atTestSize()}).
  *   <li>An argument the zoo does not know is an error listing the known ones ({@link #ARGUMENTS}),
  *       unless a translator factory of the caller's, which may read its own arguments, is given.
  * </ul>
@@ -80,7 +83,8 @@ public class AttnZooModelZoo extends ModelZoo {
 
   /** The {@code optArgument} names the zoo reads. */
   public static final List<String> ARGUMENTS =
-      List.of("weights", "randomInit", "onnx", "numClasses", "freezeBackbone", "labels");
+      List.of(
+          "weights", "randomInit", "onnx", "numClasses", "freezeBackbone", "labels", "testSize");
 
   @Override
   public String getGroupId() {
@@ -338,13 +342,19 @@ public class AttnZooModelZoo extends ModelZoo {
       if (weights == null && shipped != null) {
         weights = shippedWeights(shipped);
       }
+      // optArgument("testSize", true): timm's test_input_size / test_crop_pct (EdgeNeXt at 288 or
+      // 320, crop 1.0), backbone and translator alike; the weights are the same.
+      Variant sized =
+          Boolean.parseBoolean(String.valueOf(args.get("testSize")))
+              ? variant.atTestSize()
+              : variant;
       Integer numClasses = numClasses(args.get("numClasses"));
       Variant built =
-          numClasses == null ? variant : TransferLearning.withNumClasses(variant, numClasses);
+          numClasses == null ? sized : TransferLearning.withNumClasses(sized, numClasses);
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
       Model model;
       if (Engines.isOnnxRuntime(criteria.getEngine())) {
-        if (built != variant) {
+        if (built != sized) {
           throw new IllegalArgumentException(
               "numClasses needs the PyTorch engine (a new classifier is built and trained there);"
                   + " fine-tune, export with attnzoo export, then run the .onnx on OnnxRuntime");
@@ -357,20 +367,20 @@ public class AttnZooModelZoo extends ModelZoo {
                   + " on OnnxRuntime: give an exported model with optArgument(\"onnx\", file)"
                   + " or weights to export on the fly with optArgument(\"weights\", file)");
         }
-        model = AttnZoo.loadOnnxRuntime(variant, source.toString(), device);
+        model = AttnZoo.loadOnnxRuntime(sized, source.toString(), device);
       } else if (weights != null) {
         model =
-            built == variant
-                ? AttnZoo.load(variant, weights.toString(), device, criteria.getEngine())
+            built == sized
+                ? AttnZoo.load(sized, weights.toString(), device, criteria.getEngine())
                 : TransferLearning.load(
-                    variant, weights.toString(), numClasses, device, criteria.getEngine());
+                    sized, weights.toString(), numClasses, device, criteria.getEngine());
       } else if (random) {
         model = AttnZoo.newModel(built, device, criteria.getEngine());
       } else {
         throw new ModelNotFoundException(howToGiveWeights());
       }
       if (Boolean.parseBoolean(String.valueOf(args.get("freezeBackbone")))) {
-        TransferLearning.freezeBackbone(model, variant, true);
+        TransferLearning.freezeBackbone(model, sized, true);
       }
       Translator<I, O> translator;
       try {
@@ -378,7 +388,7 @@ public class AttnZooModelZoo extends ModelZoo {
             userTranslator
                 ? userFactory.newInstance(
                     criteria.getInputClass(), criteria.getOutputClass(), model, args)
-                : translator(criteria, built, args.get("labels"));
+                : translator(criteria, sized, built, args.get("labels"));
       } catch (ai.djl.translate.TranslateException | ModelNotFoundException e) {
         model.close();
         throw e instanceof ModelNotFoundException m
@@ -467,7 +477,8 @@ public class AttnZooModelZoo extends ModelZoo {
 
     @SuppressWarnings("unchecked")
     private <I, O> Translator<I, O> translator(
-        Criteria<I, O> criteria, Variant built, Object labels) throws ModelNotFoundException {
+        Criteria<I, O> criteria, Variant sized, Variant built, Object labels)
+        throws ModelNotFoundException {
       Class<I> in = criteria.getInputClass();
       Class<O> out = criteria.getOutputClass();
       if (in == NDList.class && out == NDList.class) {
@@ -482,8 +493,8 @@ public class AttnZooModelZoo extends ModelZoo {
                 + "; give your own with optTranslator or optTranslatorFactory");
       }
       int k = built.config().numClasses();
-      if (built == variant && labels == null) {
-        return (Translator<I, O>) Translators.classification(variant);
+      if (built == sized && labels == null) {
+        return (Translator<I, O>) Translators.classification(sized);
       }
       if (k == 0) {
         throw new IllegalArgumentException(
@@ -491,7 +502,7 @@ public class AttnZooModelZoo extends ModelZoo {
       }
       List<String> names = labels(labels, k);
       return (Translator<I, O>)
-          new ClassificationTranslator(new EvalTransform(variant.data()), names);
+          new ClassificationTranslator(new EvalTransform(sized.data()), names);
     }
 
     private static List<String> labels(Object labels, int k) {

@@ -22,6 +22,11 @@ import java.util.Set;
  * @param std per-channel standard deviation
  * @param labels label set: the name of a resource {@code labels/<name>.txt} ({@code imagenet-1k},
  *     {@code fashion-mnist})
+ * @param testInputSize timm's {@code test_input_size}, {@code [C, H, W]}: the larger size some
+ *     models are evaluated at (their published top-1 at it is higher), or {@code null} when the
+ *     model has none; {@link #atTestSize()} selects it
+ * @param testCropPct timm's {@code test_crop_pct}, the {@code crop_pct} that goes with {@code
+ *     testInputSize} (ignored without one)
  */
 public record DataConfig(
     int[] inputSize,
@@ -30,7 +35,9 @@ public record DataConfig(
     String interpolation,
     float[] mean,
     float[] std,
-    String labels) {
+    String labels,
+    int[] testInputSize,
+    double testCropPct) {
 
   /** timm's {@code crop_mode} for classification models: aspect kept, centre cropped. */
   public static final String CENTER = "center";
@@ -100,6 +107,41 @@ public record DataConfig(
       throw new IllegalArgumentException(
           "interpolation '" + interpolation + "' is not supported; use one of " + FILTERS);
     }
+    if (testInputSize != null) {
+      if (testInputSize.length != 3 || testInputSize[0] != mean.length) {
+        throw new IllegalArgumentException(
+            "testInputSize "
+                + Arrays.toString(testInputSize)
+                + " is not [C, H, W] with C = "
+                + mean.length
+                + " (the length of mean)");
+      }
+      if (!(testCropPct > 0 && testCropPct <= 1)) {
+        throw new IllegalArgumentException("testCropPct " + testCropPct + " is not in (0, 1]");
+      }
+    }
+  }
+
+  /**
+   * A data config without a test size.
+   *
+   * @param inputSize {@code [C, H, W]} or {@code null}
+   * @param cropPct {@code crop_pct}
+   * @param cropMode {@code crop_mode}
+   * @param interpolation PIL's resampling filter
+   * @param mean per-channel mean
+   * @param std per-channel standard deviation
+   * @param labels label set
+   */
+  public DataConfig(
+      int[] inputSize,
+      double cropPct,
+      String cropMode,
+      String interpolation,
+      float[] mean,
+      float[] std,
+      String labels) {
+    this(inputSize, cropPct, cropMode, interpolation, mean, std, labels, null, cropPct);
   }
 
   /**
@@ -119,7 +161,16 @@ public record DataConfig(
    * @return this config at another input size
    */
   public DataConfig withInputSize(int... size) {
-    return new DataConfig(size.clone(), cropPct, cropMode, interpolation, mean, std, labels);
+    return new DataConfig(
+        size.clone(),
+        cropPct,
+        cropMode,
+        interpolation,
+        mean,
+        std,
+        labels,
+        testInputSize,
+        testCropPct);
   }
 
   /**
@@ -127,7 +178,59 @@ public record DataConfig(
    * @return this config with another {@code crop_pct}
    */
   public DataConfig withCropPct(double pct) {
-    return new DataConfig(inputSize, pct, cropMode, interpolation, mean, std, labels);
+    return new DataConfig(
+        inputSize, pct, cropMode, interpolation, mean, std, labels, testInputSize, testCropPct);
+  }
+
+  /**
+   * timm's {@code test_input_size} and {@code test_crop_pct}: a square size (e.g. EdgeNeXt's 288 at
+   * crop 1.0) the model is also evaluated at.
+   *
+   * @param size test input side in pixels
+   * @param pct the crop fraction at that size
+   * @return this config with a test size
+   */
+  public DataConfig withTestSize(int size, double pct) {
+    return new DataConfig(
+        inputSize,
+        cropPct,
+        cropMode,
+        interpolation,
+        mean,
+        std,
+        labels,
+        new int[] {mean.length, size, size},
+        pct);
+  }
+
+  /**
+   * @return whether timm's {@code pretrained_cfg} gives this config a test size
+   */
+  public boolean hasTestSize() {
+    return testInputSize != null;
+  }
+
+  /**
+   * The config timm's eval uses at the test size ({@code resolve_data_config(use_test_size=True)}):
+   * input size and {@code crop_pct} replaced by their test values, everything else kept.
+   *
+   * @return this config at its test size
+   * @throws IllegalStateException if it has none
+   */
+  public DataConfig atTestSize() {
+    if (testInputSize == null) {
+      throw new IllegalStateException("no test input size in this data config: " + this);
+    }
+    return new DataConfig(
+        testInputSize.clone(),
+        testCropPct,
+        cropMode,
+        interpolation,
+        mean,
+        std,
+        labels,
+        null,
+        testCropPct);
   }
 
   /**
@@ -164,7 +267,9 @@ public record DataConfig(
         && interpolation.equals(d.interpolation)
         && Arrays.equals(mean, d.mean)
         && Arrays.equals(std, d.std)
-        && labels.equals(d.labels);
+        && labels.equals(d.labels)
+        && Arrays.equals(testInputSize, d.testInputSize)
+        && (testInputSize == null || testCropPct == d.testCropPct);
   }
 
   @Override
@@ -177,13 +282,19 @@ public record DataConfig(
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "input_size %s, crop_pct %s, crop_mode %s, interpolation %s, mean %s, std %s, labels %s",
+        "input_size %s, crop_pct %s, crop_mode %s, interpolation %s, mean %s, std %s, labels %s%s",
         inputSize == null ? "(from the backbone)" : Arrays.toString(inputSize),
         cropPct,
         cropMode,
         interpolation,
         Arrays.toString(mean),
         Arrays.toString(std),
-        labels);
+        labels,
+        testInputSize == null
+            ? ""
+            : ", test_input_size "
+                + Arrays.toString(testInputSize)
+                + ", test_crop_pct "
+                + testCropPct);
   }
 }

@@ -52,6 +52,13 @@ public final class Variants {
   /** Swin's published figures: Liu et al., 2021, Table 1 (ImageNet-1k, 224px; FLOPs are MACs). */
   private static final String SWIN_PAPER = "Liu et al. 2021, Table 1; params: timm 1.0.29";
 
+  /**
+   * timm's default checkpoint of {@code swin_base_patch4_window12_384} is the ImageNet-22k
+   * pre-trained one ({@code ms_in22k_ft_in1k}); its top-1 and MACs are timm's, not the paper's
+   * ImageNet-1k row.
+   */
+  private static final String SWIN_384 = "timm 1.0.29 / results-imagenet.csv (ms_in22k_ft_in1k)";
+
   private static final SwinConfig SWIN_MICRO =
       SwinConfig.builder()
           .setImage(32, 2, 4)
@@ -148,6 +155,32 @@ public final class Variants {
                   .build(),
               DataConfig.IMAGENET,
               new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)),
+          // The same architectures at the size timm's checkpoints of these names were fine-tuned
+          // at: the position embedding covers 24x24 patches, Swin's windows are 12x12; the data
+          // configs are timm's pretrained_cfg (crop_pct 1.0: the whole resized image is kept).
+          new Variant(
+              "vit_tiny_patch16_384",
+              VIT_TINY.toBuilder().optImgSize(384).build(),
+              DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
+              new Reference(5_790_376L, 4.70, 78.44, TIMM)),
+          new Variant(
+              "vit_small_patch16_384",
+              VIT_SMALL.toBuilder().optImgSize(384).build(),
+              DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
+              new Reference(22_196_584L, 15.52, 83.81, TIMM)),
+          new Variant(
+              "vit_base_patch16_384",
+              VitConfig.builder().setImage(384, 16).setSize(768, 12, 12).build(),
+              DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
+              new Reference(86_859_496L, 55.54, 86.01, TIMM)),
+          new Variant(
+              "swin_base_patch4_window12_384",
+              SwinConfig.builder()
+                  .setImage(384, 4, 12)
+                  .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
+                  .build(),
+              DataConfig.IMAGENET.withCropPct(1.0),
+              new Reference(87_903_584L, 47.19, 86.44, SWIN_384)),
           new Variant(
               "vit_micro_patch4_32",
               VIT_MICRO,
@@ -166,22 +199,22 @@ public final class Variants {
           new Variant(
               "edgenext_xx_small",
               edgenext(List.of(2, 2, 6, 2), List.of(24, 48, 88, 168), 4),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withTestSize(288, 1.0),
               new Reference(1_327_216L, 0.261, 71.23, EDGENEXT)),
           new Variant(
               "edgenext_x_small",
               edgenext(List.of(3, 3, 9, 3), List.of(32, 64, 100, 192), 4),
-              DataConfig.IMAGENET,
+              DataConfig.IMAGENET.withTestSize(288, 1.0),
               new Reference(2_336_804L, 0.538, 75.00, EDGENEXT)),
           new Variant(
               "edgenext_small",
               edgenext(List.of(3, 3, 9, 3), List.of(48, 96, 160, 304), 8),
-              DataConfig.IMAGENET.withCropPct(0.95),
+              DataConfig.IMAGENET.withCropPct(0.95).withTestSize(320, 1.0),
               new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)),
           new Variant(
               "edgenext_base",
               edgenext(List.of(3, 3, 9, 3), List.of(80, 160, 288, 584), 8),
-              DataConfig.IMAGENET.withCropPct(0.95),
+              DataConfig.IMAGENET.withCropPct(0.95).withTestSize(320, 1.0),
               new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
           new Variant(
               "edgenext_micro_64",

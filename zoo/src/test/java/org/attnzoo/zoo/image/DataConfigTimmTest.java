@@ -20,9 +20,11 @@ class DataConfigTimmTest {
   void publishedVariantsMatchTimm() throws Exception {
     List<String> lines = Files.readAllLines(Fixtures.dir().resolve("data_configs.csv"));
     assertEquals(
-        "variant,input_size,crop_pct,crop_mode,interpolation,mean,std,num_classes", lines.get(0));
+        "variant,input_size,crop_pct,crop_mode,interpolation,mean,std,num_classes,"
+            + "test_input_size,test_crop_pct",
+        lines.get(0));
     for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",");
+      String[] f = line.split(",", -1);
       DataConfig d = Variants.get(f[0]).data();
       assertArrayEquals(ints(f[1]), d.inputSize(), f[0] + " input_size");
       assertEquals(Double.parseDouble(f[2]), d.cropPct(), 0.0, f[0] + " crop_pct");
@@ -31,8 +33,14 @@ class DataConfigTimmTest {
       assertArrayEquals(floats(f[5]), d.mean(), f[0] + " mean");
       assertArrayEquals(floats(f[6]), d.std(), f[0] + " std");
       assertEquals(Integer.parseInt(f[7]), Labels.of(d.labels()).size(), f[0] + " classes");
+      // timm's test_input_size / test_crop_pct, where the pretrained_cfg has them (EdgeNeXt)
+      assertEquals(!f[8].isEmpty(), d.hasTestSize(), f[0] + " has a test size");
+      if (d.hasTestSize()) {
+        assertArrayEquals(ints(f[8]), d.testInputSize(), f[0] + " test_input_size");
+        assertEquals(Double.parseDouble(f[9]), d.testCropPct(), 0.0, f[0] + " test_crop_pct");
+      }
     }
-    assertEquals(22, lines.size() - 1);
+    assertEquals(26, lines.size() - 1);
   }
 
   private static int[] ints(String s) {
