@@ -1,5 +1,6 @@
 package org.attnzoo.cli;
 
+import ai.djl.repository.zoo.ModelNotFoundException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,21 +49,59 @@ public final class AttnZooCli {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           // Users get the message, not a stack trace: our errors say what was expected and came.
-          // DJL's Predictor wraps them in a TranslateException: report the bad-input cause.
-          Throwable shown = e;
-          for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IllegalArgumentException) {
-              shown = t;
-              break;
-            }
-          }
-          cmd.getErr().println("attnzoo: " + withSuggestion(shown.getMessage()));
+          cmd.getErr().println("attnzoo: " + withSuggestion(reason(e)));
           if (System.getenv("ATTNZOO_DEBUG") != null) {
             e.printStackTrace(cmd.getErr());
           }
-          return shown instanceof IllegalArgumentException ? 2 : 1;
+          return isUsageError(e) ? 2 : 1;
         });
     return cli.execute(args);
+  }
+
+  /**
+   * The sentence that says what went wrong. DJL's Predictor wraps a bad input in a {@code
+   * TranslateException}: the {@link IllegalArgumentException} inside names it. DJL's {@code
+   * Criteria.loadModel} throws a generic {@link ModelNotFoundException} ("No model with the
+   * specified URI ...") whose cause chain carries the zoo's reason (an unknown variant, a filter no
+   * artifact matches): the innermost message of that chain, with DJL's own after it.
+   *
+   * @param e what a command threw
+   * @return the message to print
+   */
+  static String reason(Throwable e) {
+    ModelNotFoundException notFound = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException) {
+        return t.getMessage();
+      }
+      if (notFound == null && t instanceof ModelNotFoundException m) {
+        notFound = m;
+      }
+    }
+    if (notFound == null) {
+      return e.getMessage();
+    }
+    String why = null;
+    for (Throwable t = notFound.getCause(); t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        why = t.getMessage();
+      }
+    }
+    String djl = notFound.getMessage();
+    if (why == null || why.equals(djl)) {
+      return djl;
+    }
+    return djl == null ? why : why + " (" + djl + ")";
+  }
+
+  /** Bad input, and a request naming no model, are the user's to fix: exit code 2. */
+  private static boolean isUsageError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException || t instanceof ModelNotFoundException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static final java.util.regex.Pattern UNKNOWN_VARIANT =

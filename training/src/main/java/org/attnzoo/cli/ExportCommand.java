@@ -21,11 +21,24 @@ import picocli.CommandLine.Option;
     description = "Export a model to ONNX, or its weights to a timm-compatible .safetensors file.")
 final class ExportCommand implements Callable<Integer> {
 
-  @Option(names = "--variant", required = true, description = "variant name")
+  @Option(
+      names = "--variant",
+      description = "variant name (default with zoo: weights or --dataset: theirs)")
   String variant;
 
-  @Option(names = "--weights", required = true, description = ".safetensors (timm) or .params")
+  @Option(
+      names = "--weights",
+      description =
+          ".safetensors (timm) or .params file, or zoo:<variant>[-<dataset>] for weights shipped"
+              + " with attnzoo")
   String weights;
+
+  @Option(
+      names = "--dataset",
+      description =
+          "use the weights shipped for this dataset (fashion-mnist) instead of --weights: the"
+              + " --variant's, or the most accurate")
+  String dataset;
 
   @Option(
       names = "--format",
@@ -38,7 +51,8 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Variant v = Variants.get(variant);
+    ZooWeights.Resolved model = ZooWeights.resolve(variant, weights, dataset, "--weights");
+    Variant v = Variants.get(model.variant());
     String f = format.toLowerCase(Locale.ROOT);
     if (!f.equals("onnx") && !f.equals("safetensors")) {
       throw new IllegalArgumentException(
@@ -47,11 +61,11 @@ final class ExportCommand implements Callable<Integer> {
     // Checked before minutes of loading: the target's folder must exist and be writable.
     CliChecks.requireWritableTarget(output, "--output");
     Platforms.requireBundledNatives();
-    try (Model model = AttnZoo.load(v, weights, Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
+    try (Model m = AttnZoo.load(v, model.weights(), Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
       if (f.equals("onnx")) {
-        AttnZoo.exportOnnx(model, v, output);
+        AttnZoo.exportOnnx(m, v, output);
       } else {
-        AttnZoo.exportSafetensors(model, v, output);
+        AttnZoo.exportSafetensors(m, v, output);
       }
     } catch (java.nio.file.FileSystemException e) {
       // Writers go through a temporary sibling: name the file the user gave, not that one.

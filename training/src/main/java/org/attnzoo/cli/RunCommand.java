@@ -31,15 +31,24 @@ import picocli.CommandLine.Option;
 @Command(name = "run", description = "Run a model on a raw .npy tensor and write its raw output.")
 final class RunCommand implements Callable<Integer> {
 
-  @Option(names = "--variant", required = true, description = "variant name")
+  @Option(
+      names = "--variant",
+      description = "variant name (default with zoo: weights or --dataset: theirs)")
   String variant;
 
   @Option(
       names = "--weights",
-      required = true,
       description =
-          ".safetensors (timm) or .params; with --engine onnxruntime also an exported .onnx")
+          ".safetensors (timm) or .params; with --engine onnxruntime also an exported .onnx;"
+              + " zoo:<variant>[-<dataset>] for weights shipped with attnzoo")
   String weights;
+
+  @Option(
+      names = "--dataset",
+      description =
+          "use the weights shipped for this dataset (fashion-mnist) instead of --weights: the"
+              + " --variant's, or the most accurate")
+  String dataset;
 
   @Option(names = "--input", required = true, description = "input .npy, [B, C, H, W] float32")
   Path input;
@@ -65,13 +74,15 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Variant v = Variants.get(variant);
+    ZooWeights.Resolved resolved = ZooWeights.resolve(variant, weights, dataset, "--weights");
+    Variant v = Variants.get(resolved.variant());
+    String file = resolved.weights();
     String eng = Engines.resolve(engine);
-    boolean onnxFile = weights.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+    boolean onnxFile = file.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
     if (onnxFile && !Engines.isOnnxRuntime(eng)) {
       throw new IllegalArgumentException(
           "--weights "
-              + weights
+              + file
               + " is an ONNX model: run it with --engine onnxruntime (the "
               + engine
               + " engine reads .safetensors and .params weights)");
@@ -85,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
       Platforms.requireBundledNatives(); // PyTorch runs the model or exports it on the fly
     }
     Device dev = Devices.resolve(device, eng);
-    try (Model model = AttnZoo.load(v, weights, dev, eng);
+    try (Model model = AttnZoo.load(v, file, dev, eng);
         NDManager scope = model.getNDManager().newSubManager();
         Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
       // Host-side conversion: ONNX Runtime arrays support no math of their own.

@@ -1,6 +1,7 @@
 package org.attnzoo.cli;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Devices;
 import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.TransferLearning;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.AtomicFiles;
@@ -38,9 +40,17 @@ import picocli.CommandLine.Option;
       "Train a variant (default: the small ViT on Fashion-MNIST).",
       "Writes OUT/last.ckpt (every epoch), OUT/metrics.csv, OUT/curves.png and OUT/<variant>.params.",
       "--recipe tosa: ToSA stages 2 (selectors, OUT/stage2.ckpt) and 3 (fine-tuning,"
-          + " OUT/stage3.ckpt) from a dense --teacher; also writes OUT/tosa-summary.csv."
+          + " OUT/stage3.ckpt) from a dense --teacher; also writes OUT/tosa-summary.csv.",
+      "--init-weights: fine-tune trained weights (a file, or zoo:<variant>[-<dataset>] shipped"
+          + " with attnzoo), with a new --num-classes head and an optionally frozen backbone."
     })
 final class TrainCommand implements Callable<Integer> {
+
+  /** Checkpoint of the head-only stage of {@code --unfreeze-after}. */
+  static final String HEAD_CHECKPOINT = "head.ckpt";
+
+  /** Stage name of the head-only epochs in metrics.csv. */
+  static final String HEAD_STAGE = "head";
 
   @Option(
       names = "--variant",
@@ -53,6 +63,9 @@ final class TrainCommand implements Callable<Integer> {
       defaultValue = "default",
       description = "default (one stage) or tosa (ToSA stages 2 and 3 from a dense --teacher)")
   String recipe;
+
+  @ArgGroup(validate = false, heading = "%nTransfer learning (--init-weights):%n")
+  TransferOptions transfer = new TransferOptions();
 
   @ArgGroup(validate = false, heading = "%nToSA recipe (--recipe tosa):%n")
   TosaOptions tosaOptions = new TosaOptions();
@@ -182,8 +195,21 @@ final class TrainCommand implements Callable<Integer> {
           default ->
               throw new IllegalArgumentException("--recipe must be default or tosa, got " + recipe);
         };
+    if (transfer.initWeights == null && transfer.anyGiven()) {
+      throw new IllegalArgumentException(
+          "--num-classes, --freeze-backbone and --unfreeze-after fine-tune trained weights: give"
+              + " --init-weights FILE or --init-weights zoo:<variant>[-<dataset>]");
+    }
+    if (tosa && transfer.initWeights != null) {
+      throw new IllegalArgumentException(
+          "--init-weights belongs to the default recipe; --recipe tosa starts from --teacher");
+    }
     String name =
-        variant != null ? variant : tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32";
+        variant != null
+            ? variant
+            : ZooWeights.isZoo(transfer.initWeights)
+                ? ZooWeights.parse(transfer.initWeights).variant()
+                : tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32";
     Variant v = Variants.get(name);
     Path dir = out != null ? out : Path.of("runs", name);
     guardRunFolder(dir, v, tosa);
@@ -194,10 +220,180 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--teacher, --teacher-variant and --keep-ratio belong to --recipe tosa");
     }
+    if (transfer.initWeights != null) {
+      return fineTune(v, dir);
+    }
     Platforms.requireBundledNatives();
     Result r = train(v, config(), data, maxTrain, dir, resume, stopAfter, device, quiet);
     System.out.println(r.summary());
     return 0;
+  }
+
+  /**
+   * Fine-tuning from trained weights, as timm's {@code num_classes=K} with the head alone or the
+   * whole model trained: {@link TransferLearning} loads the weights and starts a new head, {@link
+   * TrainingRun} trains the caller's model. With {@code --unfreeze-after E} the head trains alone
+   * for E epochs ({@value #HEAD_CHECKPOINT}), then everything for the rest, each stage with its own
+   * warm-up and cosine schedule: a new head's large early gradients would otherwise reach the
+   * backbone at the peak learning rate.
+   */
+  private int fineTune(Variant published, Path dir) throws Exception {
+    TrainConfig config = config();
+    Integer unfreezeAfter = transfer.unfreezeAfter;
+    if (unfreezeAfter != null) {
+      if (!transfer.freezeBackbone) {
+        throw new IllegalArgumentException(
+            "--unfreeze-after ends a frozen backbone: give it with --freeze-backbone");
+      }
+      if (unfreezeAfter < 1 || unfreezeAfter >= config.epochs()) {
+        throw new IllegalArgumentException(
+            "--unfreeze-after "
+                + unfreezeAfter
+                + " must be between 1 and --epochs - 1 ("
+                + (config.epochs() - 1)
+                + "), so that both the head alone and the whole model train");
+      }
+    }
+    ZooWeights.Resolved init =
+        ZooWeights.resolve(published.name(), transfer.initWeights, null, "--init-weights");
+    Variant base = TrainingRun.withDropPath(published, config.dropPath());
+    int classes = transfer.numClasses != null ? transfer.numClasses : base.config().numClasses();
+    Variant target = TransferLearning.withNumClasses(base, classes);
+    Datasets.Split split = data(target, data, maxTrain);
+    int dataClasses = split.train().classes().size();
+    if (dataClasses != classes) {
+      throw new IllegalArgumentException(
+          "--data "
+              + data
+              + " has "
+              + dataClasses
+              + " classes "
+              + split.train().classes()
+              + " but the model would have "
+              + classes
+              + (transfer.numClasses == null ? " (the variant's)" : "")
+              + "; give --num-classes "
+              + dataClasses);
+    }
+    boolean inFullStage =
+        unfreezeAfter != null && resume && Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+    if (resume) {
+      checkResumedDataset(
+          dir.resolve(
+              unfreezeAfter != null && !inFullStage ? HEAD_CHECKPOINT : TrainingRun.CHECKPOINT),
+          split.name());
+    }
+    Platforms.requireBundledNatives();
+    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
+    // A resumed run must start from the same weights, head and freezing as the checkpoint's.
+    String tag =
+        String.format(
+            Locale.ROOT,
+            "init %s, %d classes, %s",
+            transfer.initWeights,
+            classes,
+            !transfer.freezeBackbone
+                ? "all trained"
+                : unfreezeAfter == null
+                    ? "backbone frozen"
+                    : "backbone frozen for " + unfreezeAfter + " epochs");
+    org.attnzoo.training.Progress progress = new org.attnzoo.training.Progress(System.err, !quiet);
+    try (Model model = TransferLearning.load(base, init.weights(), classes, dev)) {
+      Object report = model.getProperty(TransferLearning.REPORT);
+      System.err.println(
+          "init weights " + transfer.initWeights + (report != null ? ": " + report : ""));
+      if (transfer.freezeBackbone) {
+        TransferLearning.freezeBackbone(model, base, true);
+      }
+      List<EpochMetrics> history = new ArrayList<>();
+      int ran = 0;
+      if (unfreezeAfter != null) {
+        if (inFullStage) {
+          // The full stage's checkpoint holds every weight; the head stage only gives its rows.
+          history.addAll(Checkpoint.load(dir.resolve(HEAD_CHECKPOINT)).meta().history());
+        } else {
+          TrainingRun.Stage head =
+              new TrainingRun.Stage(
+                  HEAD_STAGE,
+                  HEAD_CHECKPOINT,
+                  model,
+                  null,
+                  TrainingRun.Objective.CROSS_ENTROPY,
+                  tag,
+                  List.of());
+          TrainConfig headConfig =
+              config.withSchedule(
+                  unfreezeAfter,
+                  config.batchSize(),
+                  Math.min(config.warmupEpochs(), unfreezeAfter));
+          try (TrainingRun run =
+              new TrainingRun(target, headConfig, split, dir, dev, head).progress(progress)) {
+            history.addAll(run.run(resume, stopAfter));
+            ran = run.ranInLastCall();
+          }
+          if (history.size() < unfreezeAfter || (stopAfter > 0 && ran >= stopAfter)) {
+            System.out.println("stopped; continue with --resume (same options)");
+            return 0;
+          }
+        }
+        TransferLearning.freezeBackbone(model, base, false);
+        progress.log("backbone unfrozen: the whole model trains");
+      }
+      int rest = config.epochs() - (unfreezeAfter != null ? unfreezeAfter : 0);
+      TrainConfig restConfig =
+          config.withSchedule(rest, config.batchSize(), Math.min(config.warmupEpochs(), rest));
+      TrainingRun.Stage stage =
+          new TrainingRun.Stage(
+              EpochMetrics.TRAIN,
+              TrainingRun.CHECKPOINT,
+              model,
+              null,
+              TrainingRun.Objective.CROSS_ENTROPY,
+              tag,
+              history);
+      List<EpochMetrics> trained;
+      try (TrainingRun run =
+          new TrainingRun(target, restConfig, split, dir, dev, stage).progress(progress)) {
+        trained =
+            run.run(
+                unfreezeAfter != null ? inFullStage : resume, stopAfter > 0 ? stopAfter - ran : 0);
+      }
+      if (trained.size() < rest) {
+        System.out.println("stopped; continue with --resume (same options)");
+        return 0;
+      }
+      EpochMetrics last = trained.get(trained.size() - 1);
+      Path params = dir.resolve(target.name() + ".params");
+      ParamsFile.save(
+          model.getBlock(),
+          target.name(),
+          target.config().inputShape(1),
+          Map.of(
+              "dataset",
+              split.name(),
+              "epochs",
+              Integer.toString(config.epochs()),
+              "test_accuracy",
+              String.format(Locale.ROOT, "%.4f", last.testAcc()),
+              "init_weights",
+              transfer.initWeights,
+              "num_classes",
+              Integer.toString(classes)),
+          params);
+      System.out.printf(
+          Locale.ROOT,
+          "fine-tuned %s from %s to %d classes, %d epochs on %s (%s): test accuracy %.2f%%;"
+              + " weights %s%n",
+          target.name(),
+          transfer.initWeights,
+          classes,
+          config.epochs(),
+          split.name(),
+          tag.substring(tag.lastIndexOf(", ") + 2),
+          100 * last.testAcc(),
+          params);
+      return 0;
+    }
   }
 
   private int trainTosa(Variant v, Path dir) throws Exception {
@@ -268,6 +464,7 @@ final class TrainCommand implements Callable<Integer> {
     for (String f :
         List.of(
             TrainingRun.CHECKPOINT,
+            HEAD_CHECKPOINT,
             TosaRecipe.STAGE2_CHECKPOINT,
             TosaRecipe.STAGE3_CHECKPOINT,
             TrainingRun.METRICS,
@@ -442,6 +639,46 @@ final class TrainCommand implements Callable<Integer> {
           Datasets.synthetic(2000, 500, Math.min(numClasses, side / 2), channels, side, 1);
       default -> Datasets.fromFolder(Path.of(spec), channels, side);
     };
+  }
+
+  /** The options of fine-tuning from trained weights ({@link TransferLearning}). */
+  static final class TransferOptions {
+
+    @Option(
+        names = "--init-weights",
+        description =
+            "start from these weights instead of a random initialisation: a .safetensors (timm)"
+                + " or .params file, a URL, or zoo:<variant>[-<dataset>] for weights shipped with"
+                + " attnzoo (e.g. zoo:vit_micro_patch4_32-fashion-mnist; the variant is then"
+                + " theirs)")
+    String initWeights;
+
+    @Option(
+        names = "--num-classes",
+        description =
+            "with --init-weights: a new classifier of N outputs (timm's num_classes), every other"
+                + " weight loaded; must equal the classes of --data (default: the variant's)")
+    Integer numClasses;
+
+    @Option(
+        names = "--freeze-backbone",
+        description = "with --init-weights: train the classifier alone (default: every weight)")
+    boolean freezeBackbone;
+
+    @Option(
+        names = "--unfreeze-after",
+        paramLabel = "EPOCHS",
+        description =
+            "with --freeze-backbone: train the head alone for EPOCHS epochs (OUT/head.ckpt),"
+                + " then the whole model for the rest of --epochs, each with its own schedule")
+    Integer unfreezeAfter;
+
+    /**
+     * @return whether an option that only fine-tuning reads was given
+     */
+    boolean anyGiven() {
+      return numClasses != null || freezeBackbone || unfreezeAfter != null;
+    }
   }
 
   /** The options that only {@code --recipe tosa} reads; {@link TosaRecipe.Options} holds them. */

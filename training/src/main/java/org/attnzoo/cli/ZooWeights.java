@@ -1,0 +1,171 @@
+package org.attnzoo.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.attnzoo.zoo.ShippedModels;
+import org.attnzoo.zoo.ShippedModels.Shipped;
+
+/**
+ * The weights the CLI's commands name: a file or URL, or the weights shipped in the zoo jar as
+ * {@code zoo:<variant>[-<dataset>]} (or {@code --dataset NAME}). Shipped weights live inside the
+ * jar, where no user can give their path; they are copied to a temporary file so that every loader
+ * reads them as it reads a user's file.
+ */
+final class ZooWeights {
+
+  /** Prefix of a reference to shipped weights. */
+  static final String PREFIX = "zoo:";
+
+  /**
+   * What a command loads.
+   *
+   * @param variant the variant name
+   * @param weights a path or URL the loaders read
+   * @param shipped the shipped model, or null for a user's file
+   */
+  record Resolved(String variant, String weights, Shipped shipped) {}
+
+  private ZooWeights() {}
+
+  /**
+   * @param weights a {@code --weights} value, or null
+   * @return whether it names shipped weights
+   */
+  static boolean isZoo(String weights) {
+    return weights != null && weights.startsWith(PREFIX);
+  }
+
+  /**
+   * @return every shipped model as a {@code zoo:} reference, for messages
+   */
+  static List<String> references() {
+    return ShippedModels.all().stream().map(s -> PREFIX + s.variant() + "-" + s.dataset()).toList();
+  }
+
+  /**
+   * Parses {@code zoo:<variant>-<dataset>}, or {@code zoo:<variant>} for the most accurate model of
+   * that variant. Variant names have no hyphen, so the first one ends the variant.
+   *
+   * @param reference a {@code zoo:} reference
+   * @return the shipped model it names
+   * @throws IllegalArgumentException naming the shipped models, the closest first
+   */
+  static Shipped parse(String reference) {
+    String body = reference.substring(PREFIX.length());
+    int dash = body.indexOf('-');
+    String variant = dash < 0 ? body : body.substring(0, dash);
+    String dataset = dash < 0 ? null : body.substring(dash + 1);
+    return ShippedModels.all().stream()
+        .filter(s -> s.variant().equals(variant))
+        .filter(s -> dataset == null || s.dataset().equals(dataset))
+        .max(java.util.Comparator.comparingDouble(Shipped::testAccuracy))
+        .orElseThrow(
+            () -> {
+              // Compared by variant: the dataset suffix would swamp a typo in the name.
+              List<String> near =
+                  CliChecks.closest(
+                          variant,
+                          ShippedModels.all().stream().map(Shipped::variant).distinct().toList())
+                      .stream()
+                      .flatMap(
+                          n ->
+                              ShippedModels.all().stream()
+                                  .filter(s -> s.variant().equals(n))
+                                  .map(s -> PREFIX + n + "-" + s.dataset()))
+                      .toList();
+              return new IllegalArgumentException(
+                  reference
+                      + " names no weights shipped with attnzoo"
+                      + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)")
+                      + "; shipped: "
+                      + String.join(", ", references())
+                      + " (zoo:<variant>-<dataset>, or zoo:<variant>)");
+            });
+  }
+
+  /**
+   * Resolves what a command was given: {@code --weights FILE} with {@code --variant}, {@code
+   * --weights zoo:...} (the variant is the reference's), or {@code --dataset NAME} (the variant's
+   * shipped model, or the most accurate one without {@code --variant}).
+   *
+   * @param variant the {@code --variant} value, or null
+   * @param weights the weights option's value, or null
+   * @param dataset the {@code --dataset} value, or null
+   * @param option the weights option's name, for messages
+   * @return the variant and a path the loaders read
+   * @throws IOException if shipped weights cannot be copied out of the jar
+   * @throws IllegalArgumentException if the options do not name one model
+   */
+  static Resolved resolve(String variant, String weights, String dataset, String option)
+      throws IOException {
+    if (weights != null && dataset != null) {
+      throw new IllegalArgumentException(
+          "give " + option + " or --dataset, not both (" + option + " zoo:... names shipped ones)");
+    }
+    Shipped shipped;
+    if (dataset != null) {
+      shipped =
+          (variant != null ? ShippedModels.find(variant, dataset) : ShippedModels.best(dataset))
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "no "
+                              + (variant != null ? variant + " " : "")
+                              + "model trained on "
+                              + dataset
+                              + " ships with attnzoo; shipped: "
+                              + String.join(", ", references())));
+    } else if (weights == null) {
+      throw new IllegalArgumentException(
+          "give "
+              + option
+              + " FILE with --variant, "
+              + option
+              + " zoo:<variant>-<dataset> (shipped weights), or --dataset NAME");
+    } else if (isZoo(weights)) {
+      shipped = parse(weights);
+      if (variant != null && !variant.equals(shipped.variant())) {
+        throw new IllegalArgumentException(
+            "--variant "
+                + variant
+                + " does not match "
+                + weights
+                + " (weights of "
+                + shipped.variant()
+                + "); leave out --variant or name that variant's weights");
+      }
+    } else {
+      if (variant == null) {
+        throw new IllegalArgumentException(
+            "give --variant with " + option + " " + weights + " (attnzoo list shows the variants)");
+      }
+      return new Resolved(variant, weights, null);
+    }
+    return new Resolved(shipped.variant(), extract(shipped).toString(), shipped);
+  }
+
+  /**
+   * @param shipped a shipped model
+   * @return a temporary copy of its weights, deleted when the JVM exits
+   * @throws IOException if the jar lacks them or the copy fails
+   */
+  static Path extract(Shipped shipped) throws IOException {
+    try (InputStream in = ZooWeights.class.getResourceAsStream(shipped.resource())) {
+      if (in == null) {
+        throw new IOException(
+            "the attnzoo jar lacks " + shipped.resource() + " listed in " + ShippedModels.INDEX);
+      }
+      Path dir = Files.createTempDirectory("attnzoo-zoo-");
+      Path file = dir.resolve(shipped.variant() + "-" + shipped.dataset() + ".params");
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      // Registered in this order, deleted in reverse: the file first, then its folder.
+      dir.toFile().deleteOnExit();
+      file.toFile().deleteOnExit();
+      return file;
+    }
+  }
+}
