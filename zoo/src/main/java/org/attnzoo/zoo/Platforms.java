@@ -73,7 +73,7 @@ public final class Platforms {
             + here
             + ". Rebuild with the matching Maven profile: mvn -P"
             + here
-            + " package (profiles: linux-x86_64, linux-aarch64, osx-aarch64; cuda for NVIDIA"
-            + " GPUs).");
+            + " package (profiles: linux-x86_64, linux-aarch64, osx-aarch64, win-x86_64; cuda"
+            + " for NVIDIA GPUs).");
   }
 }
