@@ -646,6 +646,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
         names = "--init-weights",
+        paramLabel = "FILE|zoo:REF",
         description =
             "start from these weights instead of a random initialisation: a .safetensors (timm)"
                 + " or .params file, a URL, or zoo:<variant>[-<dataset>] for weights shipped with"
@@ -655,6 +656,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
         names = "--num-classes",
+        paramLabel = "N",
         description =
             "with --init-weights: a new classifier of N outputs (timm's num_classes), every other"
                 + " weight loaded; must equal the classes of --data (default: the variant's)")
