@@ -286,17 +286,14 @@ final class TrainCommand implements Callable<Integer> {
     Platforms.requireBundledNatives();
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
     // A resumed run must start from the same weights, head and freezing as the checkpoint's.
+    String mode =
+        !transfer.freezeBackbone
+            ? "all trained"
+            : unfreezeAfter == null
+                ? "backbone frozen"
+                : "backbone frozen for " + unfreezeAfter + " epochs";
     String tag =
-        String.format(
-            Locale.ROOT,
-            "init %s, %d classes, %s",
-            transfer.initWeights,
-            classes,
-            !transfer.freezeBackbone
-                ? "all trained"
-                : unfreezeAfter == null
-                    ? "backbone frozen"
-                    : "backbone frozen for " + unfreezeAfter + " epochs");
+        String.format(Locale.ROOT, "init %s, %d classes, %s", transfer.initWeights, classes, mode);
     org.attnzoo.training.Progress progress = new org.attnzoo.training.Progress(System.err, !quiet);
     try (Model model = TransferLearning.load(base, init.weights(), classes, dev)) {
       Object report = model.getProperty(TransferLearning.REPORT);
@@ -389,7 +386,7 @@ final class TrainCommand implements Callable<Integer> {
           classes,
           config.epochs(),
           split.name(),
-          tag.substring(tag.lastIndexOf(", ") + 2),
+          mode,
           100 * last.testAcc(),
           params);
       return 0;
