@@ -17,6 +17,7 @@ import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.ImageDecoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -48,16 +49,7 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--top", defaultValue = "5", description = "classes to print per image")
   int top;
 
-  @Option(
-      names = "--exif-orientation",
-      description = "rotate/flip by the EXIF orientation tag (timm and PIL do not: off by default)")
-  boolean exifOrientation;
-
-  @Option(
-      names = "--test-size",
-      description =
-          "run at timm's test_input_size and test_crop_pct (EdgeNeXt: 288 or 320, crop 1.0)")
-  boolean testSize;
+  @Mixin EvalTransformOptions transform;
 
   @Option(
       names = "--allow-nonfinite",
@@ -86,7 +78,7 @@ final class PredictCommand implements Callable<Integer> {
           "give --variant and --weights FILE, or --dataset NAME (shipped weights)");
     }
     Variant v = Variants.get(variant);
-    if (testSize) {
+    if (transform.testSize) {
       v.atTestSize(); // a usage error naming the variants with a test size, before any loading
     }
     // Missing files are reported before the model is loaded; the others are still classified.
@@ -111,7 +103,7 @@ final class PredictCommand implements Callable<Integer> {
             .optGroupId(AttnZoo.GROUP_ID)
             .optArtifactId(variant)
             .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE));
-    if (testSize) {
+    if (transform.testSize) {
       builder.optArgument("testSize", true);
     }
     Criteria<Image, Classifications> criteria =
@@ -123,7 +115,8 @@ final class PredictCommand implements Callable<Integer> {
       for (Path file : present) {
         try {
           // Decoded as PIL does (DJL's ImageFactory colour-manages some files; see ImageDecoder).
-          Image image = ClassificationTranslator.image(ImageDecoder.read(file, exifOrientation));
+          Image image =
+              ClassificationTranslator.image(ImageDecoder.read(file, transform.exifOrientation));
           Classifications c = predictor.predict(image);
           StringBuilder line = new StringBuilder(file.getFileName().toString());
           for (Classifications.Classification k : c.topK(top)) {

@@ -14,6 +14,7 @@ import org.attnzoo.zoo.image.ImageDecoder;
 import org.attnzoo.zoo.io.Npy;
 import org.attnzoo.zoo.io.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -36,26 +37,18 @@ final class PreprocessCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "output .npy")
   Path output;
 
-  @Option(
-      names = "--exif-orientation",
-      description = "rotate/flip by the EXIF orientation tag (timm and PIL do not: off by default)")
-  boolean exifOrientation;
-
-  @Option(
-      names = "--test-size",
-      description =
-          "run at timm's test_input_size and test_crop_pct (EdgeNeXt: 288 or 320, crop 1.0)")
-  boolean testSize;
+  @Mixin EvalTransformOptions transform;
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "image file")
   Path image;
 
   @Override
   public Integer call() throws Exception {
-    Variant v = testSize ? Variants.get(variant).atTestSize() : Variants.get(variant);
+    Variant v = transform.testSize ? Variants.get(variant).atTestSize() : Variants.get(variant);
     DataConfig data = v.data();
     // The same steps as the Criteria translator's processInput (ClassificationTranslator).
-    float[] chw = new EvalTransform(data).apply(ImageDecoder.read(image, exifOrientation));
+    float[] chw =
+        new EvalTransform(data).apply(ImageDecoder.read(image, transform.exifOrientation));
     ByteBuffer bytes = ByteBuffer.allocate(chw.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     bytes.asFloatBuffer().put(chw);
     int[] s = data.inputSize();
