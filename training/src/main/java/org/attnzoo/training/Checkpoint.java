@@ -13,17 +13,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
+import org.attnzoo.zoo.io.AtomicFiles;
 import org.attnzoo.zoo.io.Tensor;
 
 /**
@@ -92,50 +90,45 @@ public record Checkpoint(Checkpoint.Meta meta, Map<String, Tensor> tensors) {
 
   /** As {@link #save(Path)}, with the output stream wrapped (tests simulate crashes with this). */
   void save(Path file, UnaryOperator<OutputStream> wrap) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
-    try {
-      CRC32 crc = new CRC32();
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    AtomicFiles.write(
+        file,
+        ch -> {
+          CRC32 crc = new CRC32();
+          // Not closed: closing would close the channel, which AtomicFiles still forces to disk.
           DataOutputStream out =
               new DataOutputStream(
                   new BufferedOutputStream(
                       wrap.apply(
                           new CrcStream(java.nio.channels.Channels.newOutputStream(ch), crc)),
-                      1 << 16))) {
-        out.write(MAGIC);
-        byte[] json = GSON.toJson(meta).getBytes(StandardCharsets.UTF_8);
-        out.writeInt(json.length);
-        out.write(json);
-        out.writeInt(tensors.size());
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-          Tensor t = e.getValue();
-          out.writeUTF(e.getKey());
-          out.writeUTF(t.dataType().name());
-          long[] dims = t.shape().getShape();
-          out.writeInt(dims.length);
-          for (long d : dims) {
-            out.writeLong(d);
+                      1 << 16));
+          out.write(MAGIC);
+          byte[] json = GSON.toJson(meta).getBytes(StandardCharsets.UTF_8);
+          out.writeInt(json.length);
+          out.write(json);
+          out.writeInt(tensors.size());
+          for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            out.writeUTF(e.getKey());
+            out.writeUTF(t.dataType().name());
+            long[] dims = t.shape().getShape();
+            out.writeInt(dims.length);
+            for (long d : dims) {
+              out.writeLong(d);
+            }
+            byte[] bytes = new byte[t.data().remaining()];
+            t.data().duplicate().get(bytes);
+            out.writeInt(bytes.length);
+            out.write(bytes);
           }
-          byte[] bytes = new byte[t.data().remaining()];
-          t.data().duplicate().get(bytes);
-          out.writeInt(bytes.length);
-          out.write(bytes);
-        }
-        out.flush();
-        // The checksum covers every byte before it; written outside the checksummed stream.
-        ByteBuffer tail = ByteBuffer.allocate(8).putLong(crc.getValue());
-        tail.flip();
-        while (tail.hasRemaining()) {
-          ch.write(tail);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+          out.flush();
+          // The checksum covers every byte before it; written outside the checksummed stream.
+          ByteBuffer tail = ByteBuffer.allocate(8).putLong(crc.getValue());
+          tail.flip();
+          while (tail.hasRemaining()) {
+            ch.write(tail);
+          }
+        });
   }
 
   /**

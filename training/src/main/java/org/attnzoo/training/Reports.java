@@ -7,15 +7,14 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
+import org.attnzoo.zoo.io.AtomicFiles;
 
 /** The per-epoch metrics CSV and the PNG plot of the loss and accuracy curves. */
 public final class Reports {
@@ -36,9 +35,7 @@ public final class Reports {
     List<String> lines = new ArrayList<>();
     lines.add(EpochMetrics.CSV_HEADER);
     history.forEach(m -> lines.add(m.csv()));
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, lines, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writeLines(file, lines);
   }
 
   /**

@@ -8,10 +8,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +30,7 @@ import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.io.AtomicFiles;
 import org.attnzoo.zoo.weights.ParamsFile;
 
 /**
@@ -615,8 +614,6 @@ public final class TosaRecipe {
     List<String> lines = new ArrayList<>();
     lines.add(SUMMARY_HEADER);
     rows.forEach(r -> lines.add(r.csv()));
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, lines, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    AtomicFiles.writeLines(file, lines);
   }
 }

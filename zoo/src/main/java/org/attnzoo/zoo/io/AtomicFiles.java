@@ -100,6 +100,27 @@ public final class AtomicFiles {
     }
   }
 
+  /**
+   * Writes text lines atomically, each ending in a newline, in UTF-8.
+   *
+   * @param file the target, as the user gave it
+   * @param lines the lines
+   * @throws IOException as {@link #write}
+   */
+  public static void writeLines(Path file, List<String> lines) throws IOException {
+    StringBuilder text = new StringBuilder();
+    lines.forEach(line -> text.append(line).append('\n'));
+    java.nio.ByteBuffer bytes =
+        java.nio.ByteBuffer.wrap(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    write(
+        file,
+        ch -> {
+          while (bytes.hasRemaining()) {
+            ch.write(bytes);
+          }
+        });
+  }
+
   private static void copyPermissions(Path from, Path to) throws IOException {
     if (!Files.exists(from, LinkOption.NOFOLLOW_LINKS)) {
       return;
