@@ -123,17 +123,10 @@ final class RunCommand implements Callable<Integer> {
     long[] dims = in.shape().getShape();
     Shape one = v.config().inputShape();
     String expected = "[B, " + one.get(0) + ", " + one.get(1) + ", " + one.get(2) + "]";
+    String given = "--input " + input + " has shape " + in.shape() + "; ";
     if (dims.length != 4) {
       throw new IllegalArgumentException(
-          "--input "
-              + input
-              + " has shape "
-              + in.shape()
-              + "; "
-              + v.name()
-              + " expects "
-              + expected
-              + " (add the batch axis: x[None] in numpy)");
+          given + v.name() + " expects " + expected + " (add the batch axis: x[None] in numpy)");
     }
     if (dims[0] < 1) {
       throw new IllegalArgumentException(
@@ -141,28 +134,12 @@ final class RunCommand implements Callable<Integer> {
     }
     if (dims[1] != one.get(0)) {
       throw new IllegalArgumentException(
-          "--input "
-              + input
-              + " has shape "
-              + in.shape()
-              + "; "
-              + v.name()
-              + " expects "
-              + one.get(0)
-              + " channels: "
-              + expected);
+          given + v.name() + " expects " + one.get(0) + " channels: " + expected);
     }
     // The exported graph fixes H and W; PyTorch models may accept other sizes.
     if (onnxRuntime && (dims[2] != one.get(1) || dims[3] != one.get(2))) {
       throw new IllegalArgumentException(
-          "--input "
-              + input
-              + " has shape "
-              + in.shape()
-              + "; the ONNX model of "
-              + v.name()
-              + " takes "
-              + expected);
+          given + "the ONNX model of " + v.name() + " takes " + expected);
     }
   }
 }

@@ -88,13 +88,8 @@ public record DataConfig(
       throw new IllegalArgumentException(
           "mean " + Arrays.toString(mean) + " and std " + Arrays.toString(std) + " differ in size");
     }
-    if (inputSize != null && (inputSize.length != 3 || inputSize[0] != mean.length)) {
-      throw new IllegalArgumentException(
-          "inputSize "
-              + Arrays.toString(inputSize)
-              + " is not [C, H, W] with C = "
-              + mean.length
-              + " (the length of mean)");
+    if (inputSize != null) {
+      checkChw("inputSize", inputSize, mean.length);
     }
     if (!(cropPct > 0 && cropPct <= 1)) {
       throw new IllegalArgumentException("cropPct " + cropPct + " is not in (0, 1]");
@@ -108,17 +103,22 @@ public record DataConfig(
           "interpolation '" + interpolation + "' is not supported; use one of " + FILTERS);
     }
     if (testInputSize != null) {
-      if (testInputSize.length != 3 || testInputSize[0] != mean.length) {
-        throw new IllegalArgumentException(
-            "testInputSize "
-                + Arrays.toString(testInputSize)
-                + " is not [C, H, W] with C = "
-                + mean.length
-                + " (the length of mean)");
-      }
+      checkChw("testInputSize", testInputSize, mean.length);
       if (!(testCropPct > 0 && testCropPct <= 1)) {
         throw new IllegalArgumentException("testCropPct " + testCropPct + " is not in (0, 1]");
       }
+    }
+  }
+
+  private static void checkChw(String name, int[] size, int channels) {
+    if (size.length != 3 || size[0] != channels) {
+      throw new IllegalArgumentException(
+          name
+              + " "
+              + Arrays.toString(size)
+              + " is not [C, H, W] with C = "
+              + channels
+              + " (the length of mean)");
     }
   }
 
