@@ -63,12 +63,12 @@ fi
 # --- classes (host build) and linux-aarch64 dependency jars -------------------------------------
 cd "$ROOT"
 rm -rf "$ARM/lib"
-mvn -B -q -ntp -Plinux-aarch64,!linux-x86_64 -DskipTests -Dspotless.check.skip=true compile \
+mvn -B -q -ntp -Plinux-aarch64,!linux-x86_64 -DskipTests -Dspotless.check.skip=true -pl cli -am compile \
   dependency:copy-dependencies -DincludeScope=runtime -DexcludeGroupIds=org.attnzoo \
   -DoutputDirectory="$ARM/lib"
 ls "$ARM/lib" | grep -q 'pytorch-native-cpu-.*-linux-aarch64.jar' ||
   { echo "arm64_smoke: no linux-aarch64 PyTorch natives resolved" >&2; exit 1; }
-CP="$ROOT/blocks/target/classes:$ROOT/zoo/target/classes:$ROOT/training/target/classes:$ARM/lib/*"
+CP="$ROOT/blocks/target/classes:$ROOT/zoo/target/classes:$ROOT/training/target/classes:$ROOT/cli/target/classes:$ARM/lib/*"
 BUILT=$(date +%s)
 
 jvm() { # QEMU_CPU MAIN ARGS...

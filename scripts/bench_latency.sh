@@ -18,9 +18,9 @@ if [ "${MALLOC_DEFAULTS:-0}" != 1 ]; then
   export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-1073741824}"
 fi
 mkdir -p "$ROOT/results"; CSV="$ROOT/results/latency-$(date +%Y%m%d-%H%M).csv"
-[ -d "$ROOT/training/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
+[ -d "$ROOT/bench/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
 java -Xmx8g -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$ROOT/training/target/classes:$ROOT/training/target/lib/*" \
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$ROOT/bench/target/classes:$ROOT/bench/target/lib/*" \
   org.attnzoo.bench.LatencyBenchmark --memory-calls "${MEMORY_CALLS:-1000}" "${JOBS[@]}" 2>/dev/null | sed 's/^/attnzoo,/' > "$CSV.java"
 "$PY" "$ROOT/scripts/bench_timm.py" --threads "$THREADS" "${JOBS[@]}" | sed 's/^/timm,/' > "$CSV.timm"
 echo "side,variant,batch,median_ms,p10_ms,p90_ms" > "$CSV"

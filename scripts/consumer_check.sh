@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A DJL user's project, outside the reactor: depends on the installed attnzoo-zoo plus the natives
-# README "Use from Java" tells them to pick, loads the shipped vit_micro_patch4_32 by Criteria and
+# README "Use from Java" tells them to pick (versions from attnzoo-bom), loads the shipped vit_micro_patch4_32 by Criteria and
 # classifies an image. Fails if the zoo needs anything the README does not list, or if its
 # runtime class path carries natives (ONNX Runtime, another platform's libtorch) nobody asked for.
 #   scripts/consumer_check.sh      (after `mvn -B -ntp verify`; installs the modules, no tests)
@@ -26,16 +26,25 @@ cat > "$W/pom.xml" << POM
   <groupId>demo</groupId>
   <artifactId>consumer</artifactId>
   <version>1</version>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>org.attnzoo</groupId>
+        <artifactId>attnzoo-bom</artifactId>
+        <version>$VERSION</version>
+        <type>pom</type>
+        <scope>import</scope>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
   <dependencies>
     <dependency>
       <groupId>org.attnzoo</groupId>
       <artifactId>attnzoo-zoo</artifactId>
-      <version>$VERSION</version>
     </dependency>
     <dependency>
       <groupId>ai.djl.pytorch</groupId>
       <artifactId>pytorch-native-cpu</artifactId>
-      <version>2.7.1</version>
       <classifier>$CLASSIFIER</classifier>
       <scope>runtime</scope>
     </dependency>
@@ -77,6 +86,11 @@ mvn -B -q -ntp org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-depen
   -DincludeScope=runtime -DoutputDirectory="$W/lib"
 if ls "$W/lib" | grep -E 'onnxruntime|pytorch-native' | grep -v -- "-$CLASSIFIER.jar"; then
   echo "consumer_check: natives the consumer did not choose (above)" >&2
+  exit 1
+fi
+# A library never chooses the application's logging binding or command-line parser.
+if ls "$W/lib" | grep -E 'slf4j-simple|picocli|logback|log4j-slf4j'; then
+  echo "consumer_check: application-only jars on a library's class path (above)" >&2
   exit 1
 fi
 javac -d classes -cp "lib/*" src/demo/Main.java

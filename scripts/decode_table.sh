@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="${1:?usage: scripts/decode_table.sh PYTHON}"
-[ -d "$ROOT/training/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
+[ -d "$ROOT/cli/target/lib" ] || (cd "$ROOT" && mvn -B -q -ntp -DskipTests package)
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 RES="$ROOT/zoo/src/test/resources/preprocessing"
@@ -18,5 +18,5 @@ out = sys.argv[1]
 for f in sys.argv[2:]:
     np.asarray(Image.open(f).convert("RGB")).tofile(os.path.join(out, os.path.basename(f) + ".rgb"))
 PYEOF
-DJL_OFFLINE=true java -cp "$ROOT/training/target/classes:$ROOT/training/target/lib/*" \
+DJL_OFFLINE=true java -cp "$ROOT/cli/target/classes:$ROOT/cli/target/lib/*" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$ROOT/scripts/DecodeTable.java" "$TMP" "${FILES[@]}"

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the backbone frozen, a few steps of DJL's own Trainer on the first five classes of the shipped
  * subset.
  */
-class TransferLearningTrainingTest {
+public class TransferLearningTrainingTest {
 
   private static final String MICRO = "vit_micro_patch4_32";
   private static final int CLASSES = 5;
@@ -51,7 +51,7 @@ class TransferLearningTrainingTest {
   /**
    * Images of the first five classes, normalised as the variant expects, as {@code [N, C, H, W]}.
    */
-  static NDList fiveClasses(NDManager manager, ImageSet set, Variant v, int limit) {
+  public static NDList fiveClasses(NDManager manager, ImageSet set, Variant v, int limit) {
     int n = 0;
     int per = set.imageBytes();
     float[] x = new float[limit * per];

@@ -1,4 +1,4 @@
-package org.attnzoo.zoo.bench;
+package org.attnzoo.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,4 +1,4 @@
-package org.attnzoo.training;
+package org.attnzoo.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.attnzoo.training.TransferLearningTrainingTest;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.TransferLearning;
