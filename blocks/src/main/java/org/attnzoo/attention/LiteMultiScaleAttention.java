@@ -15,11 +15,11 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.attnzoo.backbones.efficientvit.ConvNormAct;
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.ConvNormAct;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.Convs;
 import org.attnzoo.nn.NamedSequential;
 

@@ -20,6 +20,7 @@ import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
+import org.attnzoo.nn.PoolNormHead;
 import org.attnzoo.nn.Sequences;
 import org.attnzoo.nn.TimmInit;
 

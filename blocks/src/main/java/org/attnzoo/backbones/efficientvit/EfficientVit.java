@@ -12,10 +12,11 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.ClassifierHead;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.Sequences;
 import org.attnzoo.nn.TimmInit;
 

@@ -1,7 +1,7 @@
 package org.attnzoo.backbones.efficientvit;
 
 import ai.djl.nn.Block;
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.NamedSequential;
 
 /**

@@ -1,7 +1,8 @@
 package org.attnzoo.backbones.efficientvit;
 
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.nn.Checks;
+import org.attnzoo.nn.ConvNormAct;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.NamedSequential;
 
 /**

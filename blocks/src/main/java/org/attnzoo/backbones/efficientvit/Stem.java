@@ -1,6 +1,7 @@
 package org.attnzoo.backbones.efficientvit;
 
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.nn.ConvNormAct;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.NamedSequential;
 
 /**

@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.attnzoo.backbones.TrainingSmoke;
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
+import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.testing.BlockContract;
 import org.junit.jupiter.api.Test;

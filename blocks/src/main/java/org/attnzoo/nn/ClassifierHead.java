@@ -1,4 +1,4 @@
-package org.attnzoo.backbones.efficientvit;
+package org.attnzoo.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -10,11 +10,9 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import org.attnzoo.backbones.efficientvit.ConvNormAct.Act;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.Checks;
-import org.attnzoo.nn.LayerNorm;
+import org.attnzoo.nn.ConvNormAct.Act;
 
 /**
  * EfficientViT's head, timm's {@code efficientvit_mit.ClassifierHead}: a 1x1 {@code in_conv}

@@ -1,4 +1,4 @@
-package org.attnzoo.backbones.efficientvit;
+package org.attnzoo.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,9 +12,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.BatchNorm;
-import org.attnzoo.nn.Checks;
-import org.attnzoo.nn.Hardswish;
 
 /**
  * Convolution, optional BatchNorm, optional activation: timm's {@code efficientvit_mit.ConvNormAct}

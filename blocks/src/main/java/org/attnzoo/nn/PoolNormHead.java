@@ -1,4 +1,4 @@
-package org.attnzoo.backbones.edgenext;
+package org.attnzoo.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,8 +12,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.Checks;
-import org.attnzoo.nn.LayerNorm;
 
 /**
  * Global average pooling, LayerNorm {@code norm} and a linear classifier {@code fc}: timm's {@code
