@@ -28,7 +28,8 @@ import org.attnzoo.zoo.Variants;
  * 3, 5, ...) at several keep ratios, in one process, rounds interleaved so that load changes hit
  * every model alike; wall-clock, process CPU and calling-thread CPU time per forward. Random
  * weights: the cost of a forward does not depend on them (the number of kept tokens is fixed by the
- * keep ratio). Not a test. Writes {@code results/tosa-latency-<time>.csv}.
+ * keep ratio). Not a test. Writes {@code results/tosa-latency-<date>/<time>.csv}: one folder per
+ * day's series.
  *
  * <p>Run with one PyTorch thread ({@code -Dai.djl.pytorch.num_threads=1}): the calling thread's CPU
  * time is then all the work of a forward, measured to the microsecond and robust to a busy host
@@ -97,8 +98,12 @@ public final class TosaLatencyBenchmark {
           }
         }
       }
-      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-      Path out = Path.of("results", "tosa-latency-" + stamp + ".csv");
+      LocalDateTime now = LocalDateTime.now();
+      Path out =
+          Path.of(
+              "results",
+              "tosa-latency-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd")),
+              now.format(DateTimeFormatter.ofPattern("HHmmss")) + ".csv");
       Files.createDirectories(out.getParent());
       double denseMedian = ForwardTiming.median(ms[0]);
       double denseCpu = ForwardTiming.median(cpu[0]);
