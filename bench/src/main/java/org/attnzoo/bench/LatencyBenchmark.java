@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.ForwardTiming;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 

@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
-import org.attnzoo.zoo.ForwardTiming;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 
 /**
  * Forward time and peak memory of one attention layer against the number of tokens, for MHSA and

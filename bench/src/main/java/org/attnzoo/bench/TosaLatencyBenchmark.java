@@ -20,7 +20,7 @@ import org.attnzoo.backbones.tosa.TosaTraining;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.backbones.vit.VitLayerFactory;
-import org.attnzoo.zoo.ForwardTiming;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.Variants;
 
 /**

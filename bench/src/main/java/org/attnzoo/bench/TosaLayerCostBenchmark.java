@@ -18,7 +18,7 @@ import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.backbones.vit.VitConfig;
-import org.attnzoo.zoo.ForwardTiming;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 
 /**
  * Where the time of one ToSA selective layer goes, piece by piece, against the dense layer it

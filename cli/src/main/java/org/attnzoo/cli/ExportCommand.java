@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.Platforms;
+import org.attnzoo.zoo.runtime.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import picocli.CommandLine.Command;

@@ -18,6 +18,7 @@ import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.OnnxFiles;
 import org.attnzoo.zoo.io.SafeTensors;
 import org.attnzoo.zoo.io.Tensor;
+import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.weights.CheckpointMappers;
 import org.attnzoo.zoo.weights.ParamsFile;
 import org.attnzoo.zoo.weights.WeightImporter;

@@ -34,6 +34,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.EvalTransform;
+import org.attnzoo.zoo.runtime.Engines;
 
 /**
  * The attnzoo {@link ModelZoo}: one model loader per variant of the {@link Variants} table, with

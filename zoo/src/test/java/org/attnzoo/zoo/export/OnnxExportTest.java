@@ -46,7 +46,7 @@ import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.nn.BatchNorm;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.DataConfig;
-import org.attnzoo.zoo.Engines;
+import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.Reference;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;

@@ -31,7 +31,7 @@ import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.Engines;
+import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.junit.jupiter.api.Test;

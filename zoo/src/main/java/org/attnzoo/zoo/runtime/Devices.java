@@ -1,4 +1,4 @@
-package org.attnzoo.zoo;
+package org.attnzoo.zoo.runtime;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;

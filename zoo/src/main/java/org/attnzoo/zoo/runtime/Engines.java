@@ -1,4 +1,4 @@
-package org.attnzoo.zoo;
+package org.attnzoo.zoo.runtime;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.attnzoo.zoo;
+package org.attnzoo.zoo.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package org.attnzoo.zoo;
+package org.attnzoo.zoo.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +14,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import java.nio.file.Path;
+import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.attnzoo.zoo;
+package org.attnzoo.zoo.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
