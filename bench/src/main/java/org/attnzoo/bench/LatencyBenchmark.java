@@ -9,9 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 
 /**
  * Forward latency of attnzoo variants on the PyTorch engine (median over timed calls after a

@@ -20,8 +20,8 @@ import org.attnzoo.backbones.tosa.TosaTraining;
 import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.backbones.vit.VitLayerFactory;
-import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 
 /**
  * Forward latency of a dense ViT from the registry against ToSA versions of it (selective layers 1,

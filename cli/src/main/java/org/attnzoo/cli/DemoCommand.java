@@ -17,11 +17,11 @@ import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
 import org.attnzoo.training.data.ImageSet;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.runtime.Devices;
 import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.runtime.Platforms;
-import org.attnzoo.zoo.Variant;
-import org.attnzoo.zoo.Variants;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

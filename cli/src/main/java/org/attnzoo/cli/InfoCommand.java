@@ -6,9 +6,9 @@ import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.DataConfig;
 import org.attnzoo.zoo.Labels;
-import org.attnzoo.zoo.runtime.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

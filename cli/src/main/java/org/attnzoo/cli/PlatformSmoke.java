@@ -13,12 +13,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.runtime.Engines;
-import org.attnzoo.zoo.runtime.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.Npy;
 import org.attnzoo.zoo.io.Tensor;
+import org.attnzoo.zoo.runtime.Engines;
+import org.attnzoo.zoo.runtime.Platforms;
 
 /**
  * A platform smoke check for a new machine or an emulated one (see {@code scripts/arm64_smoke.sh}):

@@ -14,13 +14,13 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.runtime.Devices;
-import org.attnzoo.zoo.runtime.Engines;
-import org.attnzoo.zoo.runtime.Platforms;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.Npy;
 import org.attnzoo.zoo.io.Tensor;
+import org.attnzoo.zoo.runtime.Devices;
+import org.attnzoo.zoo.runtime.Engines;
+import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -27,10 +27,10 @@ import org.attnzoo.training.data.Datasets;
 import org.attnzoo.training.data.Seeds;
 import org.attnzoo.training.recipe.Losses;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.AtomicFiles;
+import org.attnzoo.zoo.runtime.ForwardTiming;
 import org.attnzoo.zoo.weights.ParamsFile;
 
 /**

@@ -31,9 +31,9 @@ import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.backbones.vit.VitBlock;
 import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.zoo.AttnZoo;
-import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.runtime.Engines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
