@@ -5,44 +5,31 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The token-mixing mechanisms that plug into token backbones (ViT), by the short name used in
- * variant names and configurations ({@code vit_tiny_patch16_224_<name>}). A new mechanism adds one
- * line here.
+ * Looks token mixers up by their short name ({@code vit_tiny_patch16_224_<name>}), for code that
+ * starts from a string: a command line, a benchmark's arguments. Configurations hold the typed key,
+ * {@link TokenMixer}; a new mechanism is a new constant there.
  */
 public final class AttentionMechanisms {
-
-  private static final Map<String, AttentionFactory> MECHANISMS = new LinkedHashMap<>();
-
-  static {
-    MECHANISMS.put("mhsa", MultiHeadSelfAttention::new);
-    MECHANISMS.put("elu", EluLinearAttention::new);
-    MECHANISMS.put("cosformer", CosFormerAttention::new);
-    MECHANISMS.put("hydra", HydraAttention::new);
-    MECHANISMS.put("sima", SimAAttention::new);
-    MECHANISMS.put("xca", TransposedAttention::new);
-    MECHANISMS.put("additive", EfficientAdditiveAttention::new);
-  }
 
   private AttentionMechanisms() {}
 
   /**
    * @param name the mechanism's short name
-   * @return its factory
+   * @return its factory, the {@link TokenMixer} of that name
    * @throws IllegalArgumentException listing the known names if {@code name} is unknown
    */
   public static AttentionFactory get(String name) {
-    AttentionFactory factory = MECHANISMS.get(name);
-    if (factory == null) {
-      throw new IllegalArgumentException(
-          "Unknown attention mechanism '" + name + "'; known: " + MECHANISMS.keySet());
-    }
-    return factory;
+    return TokenMixer.parse(name);
   }
 
   /**
-   * @return every mechanism by name, in registration order
+   * @return every mechanism by short name, in declaration order
    */
   public static Map<String, AttentionFactory> all() {
-    return Collections.unmodifiableMap(MECHANISMS);
+    Map<String, AttentionFactory> out = new LinkedHashMap<>();
+    for (TokenMixer m : TokenMixer.values()) {
+      out.put(m.key(), m);
+    }
+    return Collections.unmodifiableMap(out);
   }
 }

@@ -70,7 +70,7 @@ class LinearAttentionRobustnessTest {
               .setImage(16, 4)
               .setSize(32, 2, 2)
               .optNumClasses(5)
-              .optAttention(name)
+              .optAttention(TokenMixer.parse(name))
               .build();
       BlockContract.verify(cfg::newBlock, cfg.inputShape(2));
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.swiftformer.SwiftFormerConfig;
 import org.attnzoo.backbones.swin.SwinConfig;
@@ -34,7 +35,7 @@ class BackboneBuilderConfigTest {
             "token",
             null,
             0f,
-            "mhsa",
+            TokenMixer.MHSA,
             VitLayerFactory.DENSE),
         VitConfig.builder().build());
     assertEquals(
@@ -56,7 +57,7 @@ class BackboneBuilderConfigTest {
             4.0,
             1e-6f,
             0f,
-            "xca"),
+            TokenMixer.XCA),
         EdgeNeXtConfig.builder().build());
     assertEquals(
         new SwiftFormerConfig(
@@ -70,7 +71,7 @@ class BackboneBuilderConfigTest {
             0f,
             0f,
             1e-5f,
-            "additive"),
+            TokenMixer.ADDITIVE),
         SwiftFormerConfig.builder().build());
   }
 
@@ -99,7 +100,7 @@ class BackboneBuilderConfigTest {
             "token",
             null,
             0f,
-            "mhsa",
+            TokenMixer.MHSA,
             VitLayerFactory.DENSE),
         vit);
     SwinConfig swin =
@@ -134,7 +135,7 @@ class BackboneBuilderConfigTest {
             .optPooling(false, "avg")
             .optLayerScaleInit(0.5f)
             .optDropPathRate(0.2f)
-            .optAttention("mhsa")
+            .optAttention(TokenMixer.MHSA)
             .build();
     assertEquals(vit, vit.toBuilder().build());
     SwinConfig swin =

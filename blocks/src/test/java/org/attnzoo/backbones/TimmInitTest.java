@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
@@ -255,7 +256,8 @@ class TimmInitTest {
 
   @Test
   void vitWithEachTokenMixerFollowsTimm() {
-    for (String mechanism : List.of("elu", "cosformer", "hydra", "sima")) {
+    for (TokenMixer mechanism :
+        List.of(TokenMixer.ELU, TokenMixer.COSFORMER, TokenMixer.HYDRA, TokenMixer.SIMA)) {
       check(VIT, vit().toBuilder().optAttention(mechanism).build());
     }
   }

@@ -81,7 +81,7 @@ final class AttnZooRepository implements Repository {
     if (v.config() instanceof VitConfig vit) {
       return vit.layers() instanceof org.attnzoo.backbones.tosa.TosaLayers
           ? "tosa"
-          : vit.attention();
+          : vit.attention().key();
     }
     return switch (v.family()) {
       case "swin" -> "window";

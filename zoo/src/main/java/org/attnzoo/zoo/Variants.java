@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.conv2former.Conv2FormerConfig;
 import org.attnzoo.backbones.edgenext.EdgeNeXtConfig;
 import org.attnzoo.backbones.efficientvit.EfficientVitConfig;
@@ -374,7 +375,7 @@ public final class Variants {
       String base, VitConfig config, DataConfig data, String mechanism, long params) {
     return new Variant(
         base + "_" + mechanism,
-        config.toBuilder().optAttention(mechanism).build(),
+        config.toBuilder().optAttention(TokenMixer.parse(mechanism)).build(),
         data,
         new Reference(
             params,

@@ -65,7 +65,7 @@ class LinearAttentionVariantsTest {
         String name = base + "_" + mechanism;
         assertTrue(Variants.contains(name), name);
         Variant v = Variants.get(name);
-        assertEquals(mechanism, ((VitConfig) v.config()).attention(), name);
+        assertEquals(mechanism, ((VitConfig) v.config()).attention().key(), name);
         assertEquals(mhsa.data(), v.data(), name);
         // Same backbone, so the count differs from timm's MHSA ViT only by the attention layers.
         long perLayer = attentionParams(mechanism, c) - attentionParams("mhsa", c);

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
-import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.Checks;
@@ -63,7 +62,7 @@ public class EdgeNeXt extends AbstractBlock implements OnnxExportable {
                         .setFilters(dims.get(0))
                         .build())
                 .add("1", new LayerNorm2d(dims.get(0), NORM_EPS)));
-    AttentionFactory attention = AttentionMechanisms.get(config.attention());
+    AttentionFactory attention = config.attention();
     int total = config.totalDepth();
     int blockIndex = 0;
     long in = dims.get(0);

@@ -3,7 +3,7 @@ package org.attnzoo.backbones.edgenext;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
-import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
@@ -25,7 +25,7 @@ import org.attnzoo.nn.Checks;
  * @param expandRatio MLP hidden width relative to the stage width
  * @param layerScaleInit initial layer scale, or null for none
  * @param dropPathRate stochastic depth of the last encoder (linear from 0 over all encoders)
- * @param attention SDTA token mixer, see {@link AttentionMechanisms} ({@code "xca"} in EdgeNeXt)
+ * @param attention SDTA token mixer ({@link TokenMixer#XCA} in EdgeNeXt)
  */
 public record EdgeNeXtConfig(
     int imgSize,
@@ -41,7 +41,7 @@ public record EdgeNeXtConfig(
     double expandRatio,
     Float layerScaleInit,
     float dropPathRate,
-    String attention)
+    TokenMixer attention)
     implements BackboneConfig {
 
   /** Validates the configuration with messages naming the offending values. */
@@ -93,7 +93,9 @@ public record EdgeNeXtConfig(
       throw new IllegalArgumentException("expandRatio must be > 0, got " + expandRatio);
     }
     Checks.probability("dropPathRate", dropPathRate);
-    AttentionMechanisms.get(attention); // fails early, listing the known mechanisms
+    if (attention == null) {
+      throw new IllegalArgumentException("attention must be a TokenMixer, got null");
+    }
   }
 
   private static void perStage(String name, List<?> values, List<Integer> depths) {
@@ -167,7 +169,7 @@ public record EdgeNeXtConfig(
     private List<Integer> d2Scales = ints(2, 2, 3, 4);
     private List<Boolean> usePosEmb = List.of(false, true, false, false);
     private Float layerScaleInit = 1e-6f;
-    private String attention = "xca";
+    private TokenMixer attention = TokenMixer.XCA;
 
     private Builder() {
       imgSize = 256;
@@ -254,10 +256,10 @@ public record EdgeNeXtConfig(
     }
 
     /**
-     * @param attention SDTA mechanism name, see {@link AttentionMechanisms}
+     * @param attention SDTA token mixer
      * @return this
      */
-    public Builder optAttention(String attention) {
+    public Builder optAttention(TokenMixer attention) {
       this.attention = attention;
       return this;
     }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionFactory;
-import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
@@ -68,7 +67,7 @@ public class SwiftFormer extends AbstractBlock implements OnnxExportable {
                 .add("3", stemConv(d0))
                 .add("4", BatchNorm.of(d0))
                 .add("5", ElementwiseActivation.relu()));
-    AttentionFactory attention = AttentionMechanisms.get(config.attention());
+    AttentionFactory attention = config.attention();
     int total = config.totalDepth();
     int blockIndex = 0;
     long in = d0;

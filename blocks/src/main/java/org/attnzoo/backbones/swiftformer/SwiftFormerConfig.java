@@ -2,7 +2,7 @@ package org.attnzoo.backbones.swiftformer;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
@@ -23,8 +23,8 @@ import org.attnzoo.nn.Checks;
  * @param dropRate dropout inside the MLPs and before the classifiers
  * @param dropPathRate stochastic depth of the last encoder (linear from 0 over all encoders)
  * @param layerScaleInit initial attention/MLP layer scale, or null for no layer scales
- * @param attention token mixer of the SwiftFormer encoders, see {@link AttentionMechanisms} ({@code
- *     "additive"} in SwiftFormer)
+ * @param attention token mixer of the SwiftFormer encoders ({@link TokenMixer#ADDITIVE} in
+ *     SwiftFormer)
  */
 public record SwiftFormerConfig(
     int imgSize,
@@ -37,7 +37,7 @@ public record SwiftFormerConfig(
     float dropRate,
     float dropPathRate,
     Float layerScaleInit,
-    String attention)
+    TokenMixer attention)
     implements BackboneConfig {
 
   /** Validates the configuration with messages naming the offending values. */
@@ -78,7 +78,9 @@ public record SwiftFormerConfig(
     Checks.positive("imgSize", imgSize);
     Checks.probability("dropRate", dropRate);
     Checks.probability("dropPathRate", dropPathRate);
-    AttentionMechanisms.get(attention); // fails early, listing the known mechanisms
+    if (attention == null) {
+      throw new IllegalArgumentException("attention must be a TokenMixer, got null");
+    }
   }
 
   /**
@@ -126,7 +128,7 @@ public record SwiftFormerConfig(
     private List<Boolean> downsamples = List.of(false, true, true, true);
     private float dropRate;
     private Float layerScaleInit = 1e-5f;
-    private String attention = "additive";
+    private TokenMixer attention = TokenMixer.ADDITIVE;
 
     private Builder() {}
 
@@ -174,10 +176,10 @@ public record SwiftFormerConfig(
     }
 
     /**
-     * @param attention mechanism name, see {@link AttentionMechanisms}
+     * @param attention token mixer
      * @return this
      */
-    public Builder optAttention(String attention) {
+    public Builder optAttention(TokenMixer attention) {
       this.attention = attention;
       return this;
     }

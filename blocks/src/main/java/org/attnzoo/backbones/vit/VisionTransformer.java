@@ -18,7 +18,6 @@ import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
 import org.attnzoo.export.OnnxExportable;
 import org.attnzoo.export.OnnxGraph;
@@ -70,7 +69,7 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
                 "pos_embed",
                 new Shape(1, config.numPatches() + prefix, dim),
                 TimmInit.truncNormal(TimmInit.STD)));
-    var mechanism = AttentionMechanisms.get(config.attention());
+    var mechanism = config.attention();
     List<VitBlock> layers = new ArrayList<>();
     for (int i = 0; i < config.depth(); i++) {
       // Stochastic depth grows linearly with depth (DeiT).

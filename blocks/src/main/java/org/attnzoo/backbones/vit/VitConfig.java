@@ -1,7 +1,7 @@
 package org.attnzoo.backbones.vit;
 
 import ai.djl.ndarray.types.Shape;
-import org.attnzoo.attention.AttentionMechanisms;
+import org.attnzoo.attention.TokenMixer;
 import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
@@ -24,7 +24,7 @@ import org.attnzoo.nn.Checks;
  * @param globalPool {@code "token"} (class token) or {@code "avg"} (mean of patch tokens)
  * @param layerScaleInit initial layer-scale value, or null for none
  * @param dropPathRate stochastic depth of the last layer (linear from 0 over depth)
- * @param attention token-mixing mechanism, see {@link AttentionMechanisms}
+ * @param attention token-mixing mechanism
  * @param layers builds each layer ({@link VitLayerFactory#DENSE}: the standard layer everywhere;
  *     token-selection methods such as ToSA swap in their own layers)
  */
@@ -43,7 +43,7 @@ public record VitConfig(
     String globalPool,
     Float layerScaleInit,
     float dropPathRate,
-    String attention,
+    TokenMixer attention,
     VitLayerFactory layers)
     implements BackboneConfig {
 
@@ -71,7 +71,9 @@ public record VitConfig(
       throw new IllegalArgumentException("globalPool 'token' needs classToken=true");
     }
     Checks.probability("dropPathRate", dropPathRate);
-    AttentionMechanisms.get(attention); // fails early, listing the known mechanisms
+    if (attention == null) {
+      throw new IllegalArgumentException("attention must be a TokenMixer, got null");
+    }
     if (layers == null) {
       throw new IllegalArgumentException("layers must not be null; use VitLayerFactory.DENSE");
     }
@@ -112,7 +114,7 @@ public record VitConfig(
       String globalPool,
       Float layerScaleInit,
       float dropPathRate,
-      String attention,
+      TokenMixer attention,
       VitLayerFactory layers) {
     this(
         imgSize,
@@ -181,7 +183,7 @@ public record VitConfig(
     private boolean classToken = true;
     private String globalPool = "token";
     private Float layerScaleInit;
-    private String attention = "mhsa";
+    private TokenMixer attention = TokenMixer.MHSA;
     private VitLayerFactory layers = VitLayerFactory.DENSE;
     // null: square, imgSize x imgSize
     private Integer imgWidth;
@@ -273,10 +275,10 @@ public record VitConfig(
     }
 
     /**
-     * @param attention mechanism name, see {@link AttentionMechanisms}
+     * @param attention token mixer
      * @return this
      */
-    public Builder optAttention(String attention) {
+    public Builder optAttention(TokenMixer attention) {
       this.attention = attention;
       return this;
     }
