@@ -74,21 +74,35 @@ public final class Variants {
   private static final String CONV2FORMER =
       "official HVision-NKU/Conv2Former code (params); paper / README (GFLOPs, top-1)";
 
+  /** timm's {@code efficientvit_b*}: stem and stage widths and depths, head dim, head widths. */
+  private static EfficientVitConfig efficientvit(
+      List<Integer> widths, List<Integer> depths, int headDim, int headConv, int headHidden) {
+    return EfficientVitConfig.builder()
+        .setStages(widths, depths)
+        .setHead(headConv, headHidden)
+        .optHeadDim(headDim)
+        .build();
+  }
+
   private static final EfficientVitConfig EFFICIENTVIT_MICRO =
-      new EfficientVitConfig(
-          32,
-          1,
-          10,
-          List.of(8, 16, 24, 32, 48),
-          List.of(1, 1, 1, 1, 1),
-          8,
-          4.0,
-          List.of(128, 128),
-          0f);
+      efficientvit(List.of(8, 16, 24, 32, 48), List.of(1, 1, 1, 1, 1), 8, 128, 128).toBuilder()
+          .optImgSize(32)
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
+
+  /** The official {@code conv2former_*}: modulation kernel, stage widths and depths. */
+  private static Conv2FormerConfig conv2former(
+      int kernelSize, List<Integer> dims, List<Integer> depths) {
+    return Conv2FormerConfig.builder().setStages(dims, depths).optKernelSize(kernelSize).build();
+  }
 
   private static final Conv2FormerConfig CONV2FORMER_MICRO =
-      new Conv2FormerConfig(
-          32, 1, 10, 7, List.of(16, 32, 48, 64), List.of(1, 1, 2, 1), 4, 1280, 1e-6f, 0f);
+      conv2former(7, List.of(16, 32, 48, 64), List.of(1, 1, 2, 1)).toBuilder()
+          .optImgSize(32)
+          .optInChans(1)
+          .optNumClasses(10)
+          .build();
 
   /** EdgeNeXt: GMACs at 256px and top-1 of Maaz et al. 2022, as quoted in timm's edgenext.py. */
   private static final String EDGENEXT = "Maaz et al. 2022; params: timm 1.0.29";
@@ -317,22 +331,22 @@ public final class Variants {
                   205_962L + 3 * 54, null, null, "attnzoo (training size) + ToSA selectors")),
           new Variant(
               "efficientvit_b0",
-              EfficientVitConfig.b0(),
+              efficientvit(List.of(8, 16, 32, 64, 128), List.of(1, 2, 2, 2, 2), 16, 1024, 1280),
               DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(3_410_008L, null, null, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b1",
-              EfficientVitConfig.b1(),
+              efficientvit(List.of(16, 32, 64, 128, 256), List.of(1, 2, 3, 3, 4), 16, 1536, 1600),
               DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(9_102_024L, 0.52, 79.39, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b2",
-              EfficientVitConfig.b2(),
+              efficientvit(List.of(24, 48, 96, 192, 384), List.of(1, 3, 4, 4, 6), 32, 2304, 2560),
               DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(24_330_712L, 1.6, 82.10, EFFICIENTVIT)),
           new Variant(
               "efficientvit_b3",
-              EfficientVitConfig.b3(),
+              efficientvit(List.of(32, 64, 128, 256, 512), List.of(1, 4, 6, 6, 9), 32, 2304, 2560),
               DataConfig.IMAGENET.withCropPct(0.95),
               new Reference(48_646_056L, 4.0, 83.47, EFFICIENTVIT)),
           new Variant(
@@ -343,22 +357,22 @@ public final class Variants {
           // Conv2Former GFLOPs are the paper's FLOPs (multiply-adds), as in its README table.
           new Variant(
               "conv2former_n",
-              Conv2FormerConfig.n(),
+              conv2former(7, List.of(64, 128, 256, 512), List.of(2, 2, 8, 2)),
               DataConfig.IMAGENET_INCEPTION,
               new Reference(14_992_840L, 2.2, 81.5, CONV2FORMER)),
           new Variant(
               "conv2former_t",
-              Conv2FormerConfig.t(),
+              conv2former(11, List.of(72, 144, 288, 576), List.of(3, 3, 12, 3)),
               DataConfig.IMAGENET_INCEPTION,
               new Reference(26_697_204L, 4.4, 83.2, CONV2FORMER)),
           new Variant(
               "conv2former_s",
-              Conv2FormerConfig.s(),
+              conv2former(11, List.of(72, 144, 288, 576), List.of(4, 4, 32, 4)),
               DataConfig.IMAGENET_INCEPTION,
               new Reference(50_032_692L, 8.7, 84.1, CONV2FORMER)),
           new Variant(
               "conv2former_b",
-              Conv2FormerConfig.b(),
+              conv2former(11, List.of(96, 192, 384, 768), List.of(4, 4, 34, 4)),
               DataConfig.IMAGENET_INCEPTION,
               new Reference(90_029_112L, 15.9, 84.4, CONV2FORMER)),
           new Variant(

@@ -2,12 +2,14 @@ package org.attnzoo.backbones.conv2former;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
 /**
  * Hyper-parameters of a {@link Conv2Former}, named as the official {@code Conv2Former} arguments
- * (HVision-NKU/Conv2Former, {@code models/conv2former.py}).
+ * (HVision-NKU/Conv2Former, {@code models/conv2former.py}); built with {@link #builder()}. The
+ * published variants' numbers live in the zoo's variant table.
  *
  * @param imgSize square input side the variant is meant for (the network is fully convolutional)
  * @param inChans input channels
@@ -56,60 +58,52 @@ public record Conv2FormerConfig(
   }
 
   /**
+   * A builder with the official {@code Conv2Former} defaults: 224x224 RGB, 1000 classes, kernel 7,
+   * MLP ratio 4, head width 1280, layer scale 1e-6, no stochastic depth. {@link Builder#setStages}
+   * is required.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Shorthand for {@code builder().setStages(dims, depths).optKernelSize(kernelSize).build()}.
+   *
    * @param kernelSize modulation kernel side
    * @param dims stage channels
    * @param depths stage depths
-   * @return a 224x224, 1000-class configuration with the official defaults
+   * @return a 224x224, 1000-class configuration with the official other defaults
    */
   public static Conv2FormerConfig of(int kernelSize, List<Integer> dims, List<Integer> depths) {
-    return new Conv2FormerConfig(224, 3, 1000, kernelSize, dims, depths, 4, 1280, 1e-6f, 0f);
+    return builder().setStages(dims, depths).optKernelSize(kernelSize).build();
   }
 
   /**
-   * @return the official {@code conv2former_n} (kernel 7)
+   * @return a builder holding this configuration, to derive variants from it
    */
-  public static Conv2FormerConfig n() {
-    return of(7, List.of(64, 128, 256, 512), List.of(2, 2, 8, 2));
+  public Builder toBuilder() {
+    return builder()
+        .setStages(dims, depths)
+        .optKernelSize(kernelSize)
+        .optHeadWidth(headWidth)
+        .optLayerScaleInit(layerScaleInit)
+        .optImgSize(imgSize)
+        .optInChans(inChans)
+        .optNumClasses(numClasses)
+        .optMlpRatio(mlpRatio)
+        .optDropPathRate(dropPathRate);
   }
 
-  /**
-   * @return the official {@code conv2former_t} (kernel 11)
-   */
-  public static Conv2FormerConfig t() {
-    return of(11, List.of(72, 144, 288, 576), List.of(3, 3, 12, 3));
-  }
-
-  /**
-   * @return the official {@code conv2former_s} (kernel 11)
-   */
-  public static Conv2FormerConfig s() {
-    return of(11, List.of(72, 144, 288, 576), List.of(4, 4, 32, 4));
-  }
-
-  /**
-   * @return the official {@code conv2former_b} (kernel 11)
-   */
-  public static Conv2FormerConfig b() {
-    return of(11, List.of(96, 192, 384, 768), List.of(4, 4, 34, 4));
-  }
-
-  /**
-   * @param n classifier outputs
-   * @return this configuration with another classifier size
-   */
   @Override
   public Conv2FormerConfig withNumClasses(int n) {
-    return new Conv2FormerConfig(
-        imgSize,
-        inChans,
-        n,
-        kernelSize,
-        dims,
-        depths,
-        mlpRatio,
-        headWidth,
-        layerScaleInit,
-        dropPathRate);
+    return toBuilder().optNumClasses(n).build();
+  }
+
+  @Override
+  public Conv2FormerConfig withDropPathRate(float rate) {
+    return toBuilder().optDropPathRate(rate).build();
   }
 
   /**
@@ -117,17 +111,7 @@ public record Conv2FormerConfig(
    * @return this configuration for another input size
    */
   public Conv2FormerConfig withImgSize(int size) {
-    return new Conv2FormerConfig(
-        size,
-        inChans,
-        numClasses,
-        kernelSize,
-        dims,
-        depths,
-        mlpRatio,
-        headWidth,
-        layerScaleInit,
-        dropPathRate);
+    return toBuilder().optImgSize(size).build();
   }
 
   /**
@@ -135,36 +119,88 @@ public record Conv2FormerConfig(
    * @return this configuration with another head width
    */
   public Conv2FormerConfig withHeadWidth(int width) {
-    return new Conv2FormerConfig(
-        imgSize,
-        inChans,
-        numClasses,
-        kernelSize,
-        dims,
-        depths,
-        mlpRatio,
-        width,
-        layerScaleInit,
-        dropPathRate);
+    return toBuilder().optHeadWidth(width).build();
   }
 
-  /**
-   * @param rate stochastic depth of the last block
-   * @return this configuration with another drop-path rate
-   */
-  @Override
-  public Conv2FormerConfig withDropPathRate(float rate) {
-    return new Conv2FormerConfig(
-        imgSize,
-        inChans,
-        numClasses,
-        kernelSize,
-        dims,
-        depths,
-        mlpRatio,
-        headWidth,
-        layerScaleInit,
-        rate);
+  /** Builds a {@link Conv2FormerConfig}; validation happens in {@link #build()}. */
+  public static final class Builder extends BackboneBuilder<Builder> {
+    private List<Integer> dims;
+    private List<Integer> depths;
+    private int kernelSize = 7;
+    private int headWidth = 1280;
+    private float layerScaleInit = 1e-6f;
+
+    private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    /**
+     * @param dims channels of the four stages
+     * @param depths blocks per stage
+     * @return this
+     */
+    public Builder setStages(List<Integer> dims, List<Integer> depths) {
+      this.dims = dims;
+      this.depths = depths;
+      return this;
+    }
+
+    /**
+     * @param kernelSize side of the depth-wise modulation kernel (odd)
+     * @return this
+     */
+    public Builder optKernelSize(int kernelSize) {
+      this.kernelSize = kernelSize;
+      return this;
+    }
+
+    /**
+     * @param headWidth channels of the head's 1x1 convolution
+     * @return this
+     */
+    public Builder optHeadWidth(int headWidth) {
+      this.headWidth = headWidth;
+      return this;
+    }
+
+    /**
+     * @param layerScaleInit initial layer scale
+     * @return this
+     */
+    public Builder optLayerScaleInit(float layerScaleInit) {
+      this.layerScaleInit = layerScaleInit;
+      return this;
+    }
+
+    /**
+     * @return the validated configuration
+     * @throws IllegalArgumentException if the stages are missing or the MLP ratio is not a whole
+     *     number (the official MLP widths are {@code dim * mlp_ratio} channels)
+     */
+    public Conv2FormerConfig build() {
+      if (dims == null || depths == null) {
+        throw new IllegalArgumentException(
+            "Conv2Former needs setStages(dims, depths), got dims " + dims + ", depths " + depths);
+      }
+      if (mlpRatio != Math.rint(mlpRatio)) {
+        throw new IllegalArgumentException(
+            "Conv2Former's mlpRatio must be a whole number, got " + mlpRatio);
+      }
+      return new Conv2FormerConfig(
+          imgSize,
+          inChans,
+          numClasses,
+          kernelSize,
+          dims,
+          depths,
+          (int) mlpRatio,
+          headWidth,
+          layerScaleInit,
+          dropPathRate);
+    }
   }
 
   @Override

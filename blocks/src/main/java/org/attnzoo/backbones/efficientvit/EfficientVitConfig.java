@@ -2,12 +2,14 @@ package org.attnzoo.backbones.efficientvit;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.attnzoo.backbones.BackboneBuilder;
 import org.attnzoo.backbones.BackboneConfig;
 import org.attnzoo.nn.Checks;
 
 /**
  * Hyper-parameters of an {@link EfficientVit} (the B series), named as timm's {@code EfficientVit}
- * arguments.
+ * arguments; built with {@link #builder()}. The published variants' numbers live in the zoo's
+ * variant table.
  *
  * @param imgSize square input side the variant is meant for (the network is fully convolutional)
  * @param inChans input channels
@@ -62,53 +64,49 @@ public record EfficientVitConfig(
   }
 
   /**
+   * A builder with timm's {@code EfficientVit} defaults: 224x224 RGB, 1000 classes, head dim 32,
+   * expansion 4, no dropout. {@link Builder#setStages} and {@link Builder#setHead} are required.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Shorthand for {@code builder().setStages(widths, depths).setHead(...).optHeadDim(headDim)}.
+   *
    * @param widths stem and stage channels
    * @param depths stem and stage depths
    * @param headDim channels per head
-   * @param headWidths head widths
-   * @return a 224x224, 1000-class configuration with timm's defaults (expansion 4, no dropout)
+   * @param headWidths the head's convolution width and pre-logits width
+   * @return a 224x224, 1000-class configuration with timm's other defaults
    */
   public static EfficientVitConfig of(
       List<Integer> widths, List<Integer> depths, int headDim, List<Integer> headWidths) {
-    return new EfficientVitConfig(224, 3, 1000, widths, depths, headDim, 4.0, headWidths, 0f);
+    Builder b = builder().setStages(widths, depths).optHeadDim(headDim);
+    b.headWidths = headWidths; // the record checks that there are two
+    return b.build();
   }
 
   /**
-   * @return timm's {@code efficientvit_b0}
+   * @return a builder holding this configuration, to derive variants from it
    */
-  public static EfficientVitConfig b0() {
-    return of(List.of(8, 16, 32, 64, 128), List.of(1, 2, 2, 2, 2), 16, List.of(1024, 1280));
+  public Builder toBuilder() {
+    return builder()
+        .setStages(widths, depths)
+        .setHead(headWidths.get(0), headWidths.get(1))
+        .optHeadDim(headDim)
+        .optImgSize(imgSize)
+        .optInChans(inChans)
+        .optNumClasses(numClasses)
+        .optExpandRatio(expandRatio)
+        .optDropRate(dropRate);
   }
 
-  /**
-   * @return timm's {@code efficientvit_b1}
-   */
-  public static EfficientVitConfig b1() {
-    return of(List.of(16, 32, 64, 128, 256), List.of(1, 2, 3, 3, 4), 16, List.of(1536, 1600));
-  }
-
-  /**
-   * @return timm's {@code efficientvit_b2}
-   */
-  public static EfficientVitConfig b2() {
-    return of(List.of(24, 48, 96, 192, 384), List.of(1, 3, 4, 4, 6), 32, List.of(2304, 2560));
-  }
-
-  /**
-   * @return timm's {@code efficientvit_b3}
-   */
-  public static EfficientVitConfig b3() {
-    return of(List.of(32, 64, 128, 256, 512), List.of(1, 4, 6, 6, 9), 32, List.of(2304, 2560));
-  }
-
-  /**
-   * @param n classifier outputs
-   * @return this configuration with another classifier size
-   */
   @Override
   public EfficientVitConfig withNumClasses(int n) {
-    return new EfficientVitConfig(
-        imgSize, inChans, n, widths, depths, headDim, expandRatio, headWidths, dropRate);
+    return toBuilder().optNumClasses(n).build();
   }
 
   /**
@@ -116,8 +114,98 @@ public record EfficientVitConfig(
    * @return this configuration for another input size
    */
   public EfficientVitConfig withImgSize(int size) {
-    return new EfficientVitConfig(
-        size, inChans, numClasses, widths, depths, headDim, expandRatio, headWidths, dropRate);
+    return toBuilder().optImgSize(size).build();
+  }
+
+  /** Builds an {@link EfficientVitConfig}; validation happens in {@link #build()}. */
+  public static final class Builder extends BackboneBuilder<Builder> {
+    private List<Integer> widths;
+    private List<Integer> depths;
+    private List<Integer> headWidths;
+    private int headDim = 32;
+    private float dropRate;
+
+    private Builder() {}
+
+    @Override
+    protected Builder self() {
+      return this;
+    }
+
+    /**
+     * @param widths channels of the stem and the four stages
+     * @param depths stem blocks and blocks per stage (timm's counting)
+     * @return this
+     */
+    public Builder setStages(List<Integer> widths, List<Integer> depths) {
+      this.widths = widths;
+      this.depths = depths;
+      return this;
+    }
+
+    /**
+     * @param convWidth channels of the head's 1x1 convolution ({@code head_widths[0]})
+     * @param hidden width of the pre-logits ({@code head_widths[1]})
+     * @return this
+     */
+    public Builder setHead(int convWidth, int hidden) {
+      this.headWidths = List.of(convWidth, hidden);
+      return this;
+    }
+
+    /**
+     * @param headDim channels per attention head
+     * @return this
+     */
+    public Builder optHeadDim(int headDim) {
+      this.headDim = headDim;
+      return this;
+    }
+
+    /**
+     * timm's name for {@link #optMlpRatio}.
+     *
+     * @param expandRatio inverted-bottleneck expansion
+     * @return this
+     */
+    public Builder optExpandRatio(double expandRatio) {
+      return optMlpRatio(expandRatio);
+    }
+
+    /**
+     * @param dropRate dropout before the classifier
+     * @return this
+     */
+    public Builder optDropRate(float dropRate) {
+      this.dropRate = dropRate;
+      return this;
+    }
+
+    /**
+     * @return the validated configuration
+     * @throws IllegalArgumentException if stages or head are missing, or a drop-path rate is set
+     *     (timm's EfficientViT has no stochastic depth)
+     */
+    public EfficientVitConfig build() {
+      if (widths == null || depths == null || headWidths == null) {
+        throw new IllegalArgumentException(
+            "EfficientViT needs setStages(widths, depths) and setHead(convWidth, hidden), got"
+                + " widths "
+                + widths
+                + ", depths "
+                + depths
+                + ", head widths "
+                + headWidths);
+      }
+      if (dropPathRate != 0f) {
+        throw new IllegalArgumentException(
+            "efficientvit backbones have no stochastic depth; drop-path rate "
+                + dropPathRate
+                + " not applicable");
+      }
+      return new EfficientVitConfig(
+          imgSize, inChans, numClasses, widths, depths, headDim, mlpRatio, headWidths, dropRate);
+    }
   }
 
   @Override
