@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.export.OnnxQuantizer;
 import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,6 +50,13 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "the file to write")
   Path output;
 
+  @Option(
+      names = "--quantize",
+      description =
+          "int8: MatMul/Linear weights as per-channel int8, activations quantised at run time"
+              + " (dynamic quantisation; ONNX only)")
+  String quantize;
+
   @Override
   public Integer call() throws Exception {
     ZooWeights.Resolved model = ZooWeights.resolve(variant, weights, dataset, "--weights");
@@ -58,11 +66,21 @@ final class ExportCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "unknown format '" + format + "'; expected onnx or safetensors");
     }
+    boolean int8 = quantize != null;
+    if (int8 && !quantize.equalsIgnoreCase("int8")) {
+      throw new IllegalArgumentException("unknown --quantize '" + quantize + "'; expected int8");
+    }
+    if (int8 && !f.equals("onnx")) {
+      throw new IllegalArgumentException(
+          "--quantize int8 writes an ONNX model; got --format " + format + ", expected onnx");
+    }
     // Checked before minutes of loading: the target's folder must exist and be writable.
     CliChecks.requireWritableTarget(output, "--output");
     Platforms.requireBundledNatives();
     try (Model m = AttnZoo.load(v, model.weights(), Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
-      if (f.equals("onnx")) {
+      if (int8) {
+        exportInt8(m, v);
+      } else if (f.equals("onnx")) {
         AttnZoo.exportOnnx(m, v, output);
       } else {
         AttnZoo.exportSafetensors(m, v, output);
@@ -83,7 +101,19 @@ final class ExportCommand implements Callable<Integer> {
       }
       throw e;
     }
-    System.out.println("wrote " + output + " (" + f + ", " + v.name() + ")");
+    System.out.println(
+        "wrote " + output + " (" + f + (int8 ? " int8" : "") + ", " + v.name() + ")");
     return 0;
+  }
+
+  /** The float export, then the quantisation pass over it: one exporter for both files. */
+  private void exportInt8(Model m, Variant v) throws java.io.IOException {
+    Path floats = java.nio.file.Files.createTempFile("attnzoo-" + v.name() + "-", ".onnx");
+    try {
+      AttnZoo.exportOnnx(m, v, floats);
+      OnnxQuantizer.quantizeFile(floats, output);
+    } finally {
+      java.nio.file.Files.deleteIfExists(floats);
+    }
   }
 }
