@@ -17,11 +17,11 @@ import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.OnnxFiles;
 import org.attnzoo.zoo.io.SafeTensors;
-import org.attnzoo.zoo.io.Tensor;
 import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.weights.CheckpointMappers;
 import org.attnzoo.zoo.weights.ParamsFile;
 import org.attnzoo.zoo.weights.WeightImporter;
+import org.attnzoo.zoo.weights.WeightsFile;
 
 /**
  * Builds models of the variant table and fills their weights: the one place where a variant name
@@ -83,12 +83,13 @@ public final class AttnZoo {
               + (engine == null ? DEFAULT_ENGINE : engine)
               + " engine reads .safetensors and .params weights");
     }
-    Variant built = Files.isRegularFile(file) ? storedLayout(variant, file) : variant;
+    WeightsFile stored = WeightsFile.read(file);
+    Variant built = storedLayout(variant, stored.properties());
     Model model = newModel(built, device, engine);
     try {
-      loadWeights(model, built, file);
+      stored.fill(model.getBlock(), built.name(), built.family());
       return model;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       model.close();
       throw e;
     }
@@ -103,34 +104,7 @@ public final class AttnZoo {
    * @throws IOException if the file cannot be read
    */
   public static void loadWeights(Model model, Variant variant, Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("weights file not found: " + file);
-    }
-    if (isDjlParams(file)) {
-      // Load into a scratch model first: a bad file must not leave the target half-filled.
-      try (Model scratch = newModel(variant, model.getNDManager().getDevice(), null);
-          InputStream in = Files.newInputStream(file)) {
-        ParamsFile.load(
-            scratch.getNDManager(), scratch.getBlock(), variant.name(), in, file.toString());
-        Map<String, Tensor> tensors =
-            WeightImporter.export(
-                scratch.getBlock(), org.attnzoo.zoo.weights.CheckpointMapper.IDENTITY);
-        WeightImporter.load(
-            model.getBlock(), tensors, org.attnzoo.zoo.weights.CheckpointMapper.IDENTITY);
-      }
-    } else {
-      try {
-        WeightImporter.load(
-            model.getBlock(),
-            SafeTensors.read(file),
-            CheckpointMappers.forFamily(variant.family()));
-      } catch (IllegalArgumentException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
-          throw e;
-        }
-        throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-      }
-    }
+    WeightsFile.read(file).fill(model.getBlock(), variant.name(), variant.family());
   }
 
   /**
@@ -144,12 +118,19 @@ public final class AttnZoo {
    * @throws IOException if the file cannot be read
    */
   public static Variant storedLayout(Variant variant, Path file) throws IOException {
-    if (!isDjlParams(file)
-        || !(variant.config() instanceof VitConfig vit)
-        || !(vit.layers() instanceof TosaLayers t)) {
+    return storedLayout(variant, WeightsFile.read(file).properties());
+  }
+
+  /**
+   * @param variant the variant asked for
+   * @param properties a weights file's properties ({@link WeightsFile#properties()})
+   * @return the variant to build
+   */
+  public static Variant storedLayout(Variant variant, Map<String, String> properties) {
+    if (!(variant.config() instanceof VitConfig vit) || !(vit.layers() instanceof TosaLayers t)) {
       return variant;
     }
-    String keep = ParamsFile.properties(file).get(ParamsFile.TOSA_KEEP_RATIO);
+    String keep = properties.get(ParamsFile.TOSA_KEEP_RATIO);
     if (keep == null || Double.parseDouble(keep) == t.keepRatio()) {
       return variant;
     }
@@ -161,13 +142,6 @@ public final class AttnZoo {
         vit.toBuilder().optLayers(layers).build(),
         variant.data(),
         variant.reference());
-  }
-
-  private static boolean isDjlParams(Path file) throws IOException {
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] magic = in.readNBytes(4);
-      return magic.length == 4 && magic[0] == 'D' && magic[1] == 'J' && magic[2] == 'L';
-    }
   }
 
   /**

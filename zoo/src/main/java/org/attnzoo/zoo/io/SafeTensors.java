@@ -44,47 +44,74 @@ public final class SafeTensors {
    */
   public static Map<String, Tensor> read(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long fileSize = ch.size();
-      if (fileSize < 8) {
-        throw bad(file, "shorter than the 8-byte header length");
-      }
-      ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-      readFully(ch, len, 0);
-      long headerLen = len.getLong(0);
-      if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > fileSize) {
-        throw bad(file, "header length " + headerLen + " does not fit a file of " + fileSize);
-      }
-      ByteBuffer header = ByteBuffer.allocate((int) headerLen);
-      readFully(ch, header, 8);
-      JsonObject json;
-      try {
-        json =
-            new Gson()
-                .fromJson(
-                    new String(header.array(), StandardCharsets.UTF_8).trim(), JsonObject.class);
-      } catch (JsonParseException | IllegalStateException e) {
-        throw bad(file, "header is not a JSON object: " + e.getMessage());
-      }
-      if (json == null) {
-        throw bad(file, "empty header");
-      }
-      long dataStart = 8 + headerLen;
-      long dataSize = fileSize - dataStart;
-      ByteBuffer data =
-          ch.map(FileChannel.MapMode.READ_ONLY, dataStart, dataSize).order(ByteOrder.LITTLE_ENDIAN);
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      Map<String, long[]> ranges = new LinkedHashMap<>();
-      for (Map.Entry<String, JsonElement> e : json.entrySet()) {
-        if ("__metadata__".equals(e.getKey())) {
-          continue;
-        }
-        long[] range = new long[2];
-        out.put(e.getKey(), tensor(file, e.getKey(), e.getValue(), data, dataSize, range));
-        ranges.put(e.getKey(), range);
-      }
-      checkLayout(file, ranges, dataSize);
-      return out;
+      return read(map(ch, file), file);
     }
+  }
+
+  /**
+   * Maps a whole file into memory, read-only: the one read of a weights file (the tensors are
+   * slices of the mapping, not copies).
+   *
+   * @param ch an open channel
+   * @param file its name, for messages
+   * @return the file's bytes
+   * @throws IOException if mapping fails
+   * @throws IllegalArgumentException if the file is 2 GiB or larger (one mapping's limit)
+   */
+  public static ByteBuffer map(FileChannel ch, Path file) throws IOException {
+    long size = ch.size();
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          file + " is " + size + " bytes; attnzoo reads weights files smaller than 2 GiB");
+    }
+    return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+  }
+
+  /**
+   * Reads every tensor of a file already in memory, validating the header against its size.
+   *
+   * @param bytes the whole file
+   * @param file its name, for messages
+   * @return tensors by name, in header order; their data are slices of {@code bytes}
+   * @throws IllegalArgumentException naming the file and the problem if it is malformed
+   */
+  public static Map<String, Tensor> read(ByteBuffer bytes, Path file) {
+    ByteBuffer all = bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    long fileSize = all.remaining();
+    if (fileSize < 8) {
+      throw bad(file, "shorter than the 8-byte header length");
+    }
+    long headerLen = all.getLong(all.position());
+    if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > fileSize) {
+      throw bad(file, "header length " + headerLen + " does not fit a file of " + fileSize);
+    }
+    byte[] header = new byte[(int) headerLen];
+    all.get(all.position() + 8, header);
+    JsonObject json;
+    try {
+      json =
+          new Gson().fromJson(new String(header, StandardCharsets.UTF_8).trim(), JsonObject.class);
+    } catch (JsonParseException | IllegalStateException e) {
+      throw bad(file, "header is not a JSON object: " + e.getMessage());
+    }
+    if (json == null) {
+      throw bad(file, "empty header");
+    }
+    long dataSize = fileSize - 8 - headerLen;
+    ByteBuffer data =
+        all.position(all.position() + 8 + (int) headerLen).slice().order(ByteOrder.LITTLE_ENDIAN);
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    Map<String, long[]> ranges = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+      if ("__metadata__".equals(e.getKey())) {
+        continue;
+      }
+      long[] range = new long[2];
+      out.put(e.getKey(), tensor(file, e.getKey(), e.getValue(), data, dataSize, range));
+      ranges.put(e.getKey(), range);
+    }
+    checkLayout(file, ranges, dataSize);
+    return out;
   }
 
   /**
@@ -215,15 +242,6 @@ public final class SafeTensors {
 
   private static IllegalArgumentException bad(Path file, String why) {
     return new IllegalArgumentException(file + " is not a valid safetensors file: " + why);
-  }
-
-  private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-    while (buf.hasRemaining()) {
-      int n = ch.read(buf, pos + buf.position());
-      if (n < 0) {
-        throw new IOException("unexpected end of file");
-      }
-    }
   }
 
   /**

@@ -1,13 +1,12 @@
 package org.attnzoo.zoo.weights;
 
-import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -17,11 +16,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UTFDataFormatException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -205,10 +207,24 @@ public final class ParamsFile {
     return n;
   }
 
+  /** One parameter as a {@code .params} file stores it: DJL's name for it and its values. */
+  public record Stored(String name, Tensor tensor) {}
+
   /**
-   * Reads a {@code .params} file into a freshly initialised block.
+   * A {@code .params} file read: its header's properties and its parameters in DJL's order (the
+   * order of {@link ParameterPaths#of}).
    *
-   * @param manager the block's manager
+   * @param properties the header's properties
+   * @param parameters the stored parameters, in order
+   */
+  public record Contents(Map<String, String> properties, List<Stored> parameters) {}
+
+  /**
+   * Reads a {@code .params} file into a block of the variant, in place: every parameter must be
+   * there with its shape, or nothing changes (see {@link #fill}).
+   *
+   * @param manager unused: the values are copied into the block's own arrays, which keep their
+   *     manager, device and gradient state
    * @param block an initialised block of the variant
    * @param variant the expected variant name
    * @param in the file's bytes
@@ -221,57 +237,92 @@ public final class ParamsFile {
   public static Map<String, String> load(
       NDManager manager, Block block, String variant, InputStream in, String source)
       throws IOException {
-    // Read whole and verified before DJL sees a byte: DJL trusts the shapes and lengths in the
-    // stream, and a corrupted one may reach native code.
-    byte[] all = in.readAllBytes();
-    try (DataInputStream dis = new DataInputStream(new ByteArrayInputStream(all))) {
+    Contents contents = read(ByteBuffer.wrap(in.readAllBytes()), source);
+    fill(block, contents, variant, source);
+    return contents.properties();
+  }
+
+  /**
+   * Parses a whole {@code .params} file in memory: the header, the checksum (verified before
+   * anything else is trusted) and every parameter record. DJL's own reader is not used: it trusts
+   * the shapes and lengths in the stream (a corrupted one may reach native code), and it replaces a
+   * block's arrays as it goes, so a file that fails half-way leaves the block half-filled.
+   *
+   * @param bytes the file's bytes (a heap array or a read-only mapping)
+   * @param source the file's name, for messages
+   * @return the properties and the parameters, whose data are slices of {@code bytes}
+   * @throws IllegalArgumentException naming {@code source} if the file is not a DJL params file, is
+   *     damaged or is malformed
+   */
+  public static Contents read(ByteBuffer bytes, String source) {
+    ByteBuffer all = bytes.duplicate().order(ByteOrder.BIG_ENDIAN);
+    int start = all.position();
+    try (DataInputStream dis = new DataInputStream(new BufferInput(all))) {
       long[] checksumAt = new long[1];
       Map<String, String> props = header(dis, source, checksumAt);
-      verify(all, checksumAt[0], props, source);
-      String saved = props.get(VARIANT);
-      // A file saved by DJL's Model.save names no variant: it loads as the caller's variant, and
-      // the shape check below still refuses another architecture.
-      if (saved != null && !variant.equals(saved)) {
-        throw new IllegalArgumentException(
-            source + " holds weights of variant '" + saved + "', not '" + variant + "'");
-      }
-      checkArrays(all, all.length - dis.available(), source);
-      Map<String, Shape> shapes = new LinkedHashMap<>();
-      ParameterPaths.of(block).forEach((k, p) -> shapes.put(k, p.getArray().getShape()));
-      try {
-        block.loadParameters(manager, dis);
-      } catch (NegativeArraySizeException | IndexOutOfBoundsException | OutOfMemoryError e) {
-        // A file whose checksum matches but whose structure does not: a writer other than DJL.
-        throw new IllegalArgumentException(
-            source + " is malformed although its checksum matches (" + e + ")", e);
-      }
-      ParameterPaths.of(block)
-          .forEach(
-              (k, p) -> {
-                if (!p.getArray().getShape().equals(shapes.get(k))) {
-                  throw new IllegalArgumentException(
-                      String.format(
-                          "%s gives parameter %s the shape %s; %s needs %s",
-                          source, k, p.getArray().getShape(), variant, shapes.get(k)));
-                }
-              });
-      if (dis.read() != -1) {
-        throw new IllegalArgumentException(
-            source + " has trailing bytes: it does not match the architecture of " + variant);
-      }
-      return props;
+      ByteBuffer file = bytes.duplicate().position(start).slice();
+      verify(file, checksumAt[0], props, source);
+      return new Contents(props, parameters(file, all.position() - start, source));
     } catch (EOFException e) {
       throw new IllegalArgumentException(
-          source + " is truncated: it ends before all parameters of " + variant + " were read", e);
+          source + " is truncated: it ends inside the header; the copy is incomplete", e);
     } catch (UTFDataFormatException e) {
       throw new IllegalArgumentException(
           source + " is corrupt: a name in it is not valid text (" + e.getMessage() + ")", e);
-    } catch (MalformedModelException | IllegalStateException | IllegalArgumentException e) {
-      if (e instanceof IllegalArgumentException
-          && e.getMessage() != null
-          && e.getMessage().startsWith(source)) {
-        throw (IllegalArgumentException) e;
+    } catch (IOException e) {
+      throw new IllegalStateException("reading memory cannot fail", e);
+    }
+  }
+
+  /**
+   * Fills a block of the variant from a file's parameters, in place and all or nothing: the
+   * parameters are matched to the block's by position (DJL's order), their DJL names and shapes
+   * checked, and nothing is written unless every one fits.
+   *
+   * @param block an initialised block of the variant
+   * @param contents what {@link #read} returned
+   * @param variant the expected variant name
+   * @param source the file's name, for messages
+   * @throws IllegalArgumentException if the file names another variant or does not fit the block
+   */
+  public static void fill(Block block, Contents contents, String variant, String source) {
+    String saved = contents.properties().get(VARIANT);
+    // A file saved by DJL's Model.save names no variant: it loads as the caller's variant, and the
+    // structure check below still refuses another architecture.
+    if (saved != null && !variant.equals(saved)) {
+      throw new IllegalArgumentException(
+          source + " holds weights of variant '" + saved + "', not '" + variant + "'");
+    }
+    List<Stored> stored = contents.parameters();
+    List<Map.Entry<String, Parameter>> params =
+        new ArrayList<>(ParameterPaths.of(block).entrySet());
+    if (stored.size() != params.size()) {
+      throw new IllegalArgumentException(
+          String.format(
+              "%s does not match the architecture of %s: it holds %d parameters, %s has %d",
+              source, variant, stored.size(), variant, params.size()));
+    }
+    Map<String, Tensor> byPath = new LinkedHashMap<>();
+    for (int i = 0; i < params.size(); i++) {
+      Map.Entry<String, Parameter> p = params.get(i);
+      if (!p.getValue().getName().equals(stored.get(i).name())) {
+        throw new IllegalArgumentException(
+            String.format(
+                "%s does not match the architecture of %s: its parameter %d is '%s', %s expects"
+                    + " %s ('%s')",
+                source,
+                variant,
+                i + 1,
+                stored.get(i).name(),
+                variant,
+                p.getKey(),
+                p.getValue().getName()));
       }
+      byPath.put(p.getKey(), stored.get(i).tensor());
+    }
+    try {
+      WeightImporter.load(block, byPath, CheckpointMapper.IDENTITY);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           source + " does not match the architecture of " + variant + ": " + e.getMessage(), e);
     }
@@ -281,7 +332,7 @@ public final class ParamsFile {
    * Checks a file's CRC-32 ({@link #CHECKSUM}). Files written before the checksum existed have
    * none: they still load, with a warning that they could not be verified.
    */
-  private static void verify(byte[] all, long at, Map<String, String> props, String source) {
+  private static void verify(ByteBuffer all, long at, Map<String, String> props, String source) {
     String stored = props.get(CHECKSUM);
     if (stored == null) {
       // A damaged key must not pass for an old file without checksum: that would skip the check.
@@ -306,9 +357,9 @@ public final class ParamsFile {
     }
     CRC32 crc = new CRC32();
     int off = (int) at;
-    crc.update(all, 0, off);
+    crc.update(all.duplicate().position(0).limit(off));
     crc.update(PLACEHOLDER.getBytes(StandardCharsets.US_ASCII));
-    crc.update(all, off + PLACEHOLDER.length(), all.length - off - PLACEHOLDER.length());
+    crc.update(all.duplicate().position(off + PLACEHOLDER.length()));
     String actual = hex(crc.getValue());
     if (!actual.equals(stored)) {
       throw new IllegalArgumentException(
@@ -340,95 +391,168 @@ public final class ParamsFile {
   private static final java.util.Set<String> ARRAY_TYPES =
       java.util.Set.of("FLOAT32", "FLOAT64", "INT32", "INT64", "INT8", "UINT8", "BOOLEAN");
 
+  /** Longest parameter name looked for before an array: DJL's names are short words. */
+  private static final int MAX_NAME = 255;
+
   /**
-   * Checks every array encoding in the parameter section before DJL reads it (DJL's {@code
-   * NDSerializer} layout: the {@code NDAR} magic, version, optional name, sparse format, data type,
-   * shape, byte order, byte length, data). DJL trusts these fields: a length of 2^31 - 1 makes it
-   * allocate 2 GB before reading, a shape that disagrees with the length gives a parameter of the
-   * wrong size, a half type aborts the engine. Each array is walked past by its declared length, so
-   * the data itself is never searched for the magic.
+   * The parameter records of the section after the header, each a DJL {@code Parameter.save}: the
+   * char {@code 'P'}, a version byte, the parameter's name, then the array in DJL's {@code
+   * NDSerializer} layout (the {@code NDAR} magic, version, optional name, sparse format, data type,
+   * shape, byte order, byte length, data). Between them lie the blocks' own records (a version byte
+   * and their input shapes), which say nothing about the weights. Every size field is checked
+   * against the bytes that are there before anything is allocated: a length of 2^31 - 1 must not
+   * allocate 2 GB, a shape that disagrees with its length must not give a parameter of the wrong
+   * size, a half type must never reach the engine. Each array is walked past by its declared
+   * length, so the data itself is never searched for the magic.
    */
-  private static void checkArrays(byte[] b, int from, String source) {
-    ByteBuffer bb = ByteBuffer.wrap(b);
+  private static List<Stored> parameters(ByteBuffer b, int from, String source) {
+    List<Stored> out = new ArrayList<>();
     int i = from;
-    int arrays = 0;
     while (true) {
       int k = find(b, ARRAY_MAGIC, i);
       if (k < 0) {
-        return;
+        return out;
       }
-      arrays++;
+      int n = out.size() + 1;
       try {
+        String name = parameterName(b, i, k);
+        if (name == null) {
+          throw new IllegalArgumentException("no parameter record before it");
+        }
         int at = k + ARRAY_MAGIC.length;
-        int version = bb.getInt(at);
+        int version = b.getInt(at);
         at += 4;
         if (version < 1 || version > 3) {
           throw new IllegalArgumentException("encoding version " + version);
         }
-        if (version > 1 && b[at++] == 1) {
-          at += 2 + Short.toUnsignedInt(bb.getShort(at));
+        if (version > 1 && b.get(at++) == 1) {
+          at += 2 + Short.toUnsignedInt(b.getShort(at));
         }
-        at += 2 + Short.toUnsignedInt(bb.getShort(at)); // sparse format
-        int typeLen = Short.toUnsignedInt(bb.getShort(at));
-        String type = new String(b, at + 2, typeLen, StandardCharsets.UTF_8);
+        at += 2 + Short.toUnsignedInt(b.getShort(at)); // sparse format
+        int typeLen = Short.toUnsignedInt(b.getShort(at));
+        byte[] typeBytes = new byte[typeLen];
+        b.get(at + 2, typeBytes);
+        String type = new String(typeBytes, StandardCharsets.UTF_8);
         at += 2 + typeLen;
         if (!ARRAY_TYPES.contains(type)) {
           throw new IllegalArgumentException("data type '" + type + "'");
         }
-        int rank = bb.getInt(at);
+        int rank = b.getInt(at);
         at += 4;
         if (rank < 0 || rank > 32) {
           throw new IllegalArgumentException("rank " + rank);
         }
         long[] dims = new long[rank];
         for (int d = 0; d < rank; d++, at += 8) {
-          dims[d] = bb.getLong(at);
+          dims[d] = b.getLong(at);
         }
-        int layout = bb.getInt(at);
+        int layout = b.getInt(at);
         if (layout < 0 || layout > 32) {
           throw new IllegalArgumentException("layout length " + layout);
         }
         at += 4 + 2 * layout;
-        at += version > 2 ? 1 : 0;
-        int length = bb.getInt(at);
+        // Version 3 records the byte order; older encodings wrote the machine's own.
+        ByteOrder order =
+            version > 2
+                ? (b.get(at++) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN)
+                : ByteOrder.nativeOrder();
+        int length = b.getInt(at);
         at += 4;
-        long needed = Tensor.byteCount(DataType.valueOf(type), new Shape(dims));
-        if (length != needed || length > b.length - at) {
+        DataType dataType = DataType.valueOf(type);
+        Shape shape = new Shape(dims);
+        long needed = Tensor.byteCount(dataType, shape);
+        if (length != needed || length > b.limit() - at) {
           throw new IllegalArgumentException(
-              "shape "
-                  + new Shape(dims)
-                  + " of "
-                  + type
-                  + " needs "
-                  + needed
-                  + " bytes, the"
-                  + " file declares "
-                  + length
-                  + " and has "
-                  + (b.length - at)
-                  + " left");
+              String.format(
+                  "shape %s of %s needs %d bytes, the file declares %d and has %d left",
+                  shape, type, needed, length, b.limit() - at));
         }
+        ByteBuffer data = b.slice(at, length);
+        out.add(new Stored(name, new Tensor(dataType, shape, littleEndian(data, order, dataType))));
         i = at + length;
       } catch (IndexOutOfBoundsException e) {
-        throw new IllegalArgumentException(source + " is truncated inside array " + arrays, e);
+        throw new IllegalArgumentException(source + " is truncated inside array " + n, e);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            source + " is malformed: array " + arrays + " has " + e.getMessage(), e);
+            source + " is malformed: array " + n + " has " + e.getMessage(), e);
       }
     }
   }
 
-  private static int find(byte[] hay, byte[] needle, int from) {
+  /**
+   * The name of the parameter record ({@code 'P'}, version 1, the name as DJL's modified UTF-8)
+   * that ends right before the array at {@code k}, or null if none does. Searched from the shortest
+   * name up, no further back than {@code from}, where the previous array ended.
+   */
+  private static String parameterName(ByteBuffer b, int from, int k) {
+    for (int len = 0; len <= MAX_NAME && k - len - 5 >= from; len++) {
+      int at = k - len - 5;
+      if (b.get(at) == 0
+          && b.get(at + 1) == 'P'
+          && b.get(at + 2) == 1
+          && Short.toUnsignedInt(b.getShort(at + 3)) == len) {
+        try {
+          return new DataInputStream(new BufferInput(b.duplicate().position(at + 3))).readUTF();
+        } catch (IOException e) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static ByteBuffer littleEndian(ByteBuffer data, ByteOrder order, DataType type) {
+    int width = type.getNumOfBytes();
+    if (order == ByteOrder.LITTLE_ENDIAN || width == 1) {
+      return data;
+    }
+    byte[] swapped = new byte[data.remaining()];
+    for (int e = 0; e < swapped.length; e += width) {
+      for (int j = 0; j < width; j++) {
+        swapped[e + j] = data.get(e + width - 1 - j);
+      }
+    }
+    return ByteBuffer.wrap(swapped);
+  }
+
+  private static int find(ByteBuffer hay, byte[] needle, int from) {
     outer:
-    for (int i = from; i + needle.length <= hay.length; i++) {
+    for (int i = from; i + needle.length <= hay.limit(); i++) {
       for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
+        if (hay.get(i + j) != needle[j]) {
           continue outer;
         }
       }
       return i;
     }
     return -1;
+  }
+
+  /** Bytes in memory as a stream, for {@link DataInputStream}'s readers. */
+  private static final class BufferInput extends InputStream {
+    private final ByteBuffer buffer;
+
+    BufferInput(ByteBuffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public int read() {
+      return buffer.hasRemaining() ? buffer.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (!buffer.hasRemaining()) {
+        return -1;
+      }
+      int n = Math.min(len, buffer.remaining());
+      buffer.get(b, off, n);
+      return n;
+    }
   }
 
   /** Counts the bytes read, to find the checksum's offset while the header is parsed. */
