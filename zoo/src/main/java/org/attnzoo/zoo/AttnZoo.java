@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.vit.VitConfig;
+import org.attnzoo.zoo.export.OnnxExportCache;
 import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.OnnxFiles;
 import org.attnzoo.zoo.io.SafeTensors;
@@ -221,11 +222,18 @@ public final class AttnZoo {
                 + " to ONNX here: PyTorch does not run on this CPU. Export on another machine"
                 + " (attnzoo export --format onnx) and pass the .onnx file.");
       }
-      onnx = Files.createTempFile("attnzoo-" + variant.name() + "-", ".onnx");
-      onnx.toFile().deleteOnExit();
-      try (Model source = load(variant, weights, Device.cpu(), DEFAULT_ENGINE)) {
-        exportOnnx(source, variant, onnx);
-      }
+      // Exported once per weights file and exporter build, then loaded from DJL's cache folder.
+      onnx =
+          OnnxExportCache.fromEnvironment()
+              .get(
+                  variant.name(),
+                  file,
+                  variant.config().newBlock(),
+                  target -> {
+                    try (Model source = load(variant, weights, Device.cpu(), DEFAULT_ENGINE)) {
+                      exportOnnx(source, variant, target);
+                    }
+                  });
     }
     if (onnx == file) {
       // ONNX Runtime runs any graph it is given: check here that it is this variant's.
