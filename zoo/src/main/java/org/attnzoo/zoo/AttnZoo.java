@@ -6,8 +6,6 @@ import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -22,6 +20,7 @@ import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.weights.CheckpointMappers;
 import org.attnzoo.zoo.weights.ParamsFile;
 import org.attnzoo.zoo.weights.WeightImporter;
+import org.attnzoo.zoo.weights.WeightsCache;
 import org.attnzoo.zoo.weights.WeightsFile;
 
 /**
@@ -63,7 +62,7 @@ public final class AttnZoo {
    * #loadOnnxRuntime}.
    *
    * @param variant the variant
-   * @param weights a path or an http(s)/file URL
+   * @param weights a path, an http(s)/file URL or a Hub id ({@link #localFile})
    * @param device where to run
    * @param engine engine name, or null for PyTorch
    * @return the model
@@ -146,34 +145,14 @@ public final class AttnZoo {
   }
 
   /**
-   * @param weights a path, or an http(s)/file URL (downloaded once to a temporary file)
+   * @param weights a path, a {@code file:} or {@code http(s)} URL, or a Hugging Face Hub id {@code
+   *     hf-hub:ORG/NAME[@REVISION]} (its {@code model.safetensors}); downloads are kept in DJL's
+   *     cache folder and reused, offline too ({@link WeightsCache})
    * @return a local file
-   * @throws IOException if a download fails
+   * @throws IOException if a download fails, or is needed in DJL's offline mode
    */
   public static Path localFile(String weights) throws IOException {
-    String lower = weights.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("file:")) {
-      return Path.of(URI.create(weights));
-    }
-    if (lower.startsWith("http://") || lower.startsWith("https://")) {
-      String name = weights.substring(weights.lastIndexOf('/') + 1);
-      Path tmp = Files.createTempFile("attnzoo-", "-" + name);
-      tmp.toFile().deleteOnExit();
-      try (InputStream in = URI.create(weights).toURL().openStream()) {
-        Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException | IllegalArgumentException e) {
-        Files.deleteIfExists(tmp);
-        throw new IOException(
-            "cannot download weights from "
-                + weights
-                + " ("
-                + e
-                + "); check the address and the network, or download the file and pass its path",
-            e);
-      }
-      return tmp;
-    }
-    return Path.of(weights);
+    return WeightsCache.fromEnvironment().resolve(weights);
   }
 
   /**

@@ -35,6 +35,7 @@ import java.util.stream.IntStream;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.EvalTransform;
 import org.attnzoo.zoo.runtime.Engines;
+import org.attnzoo.zoo.weights.HubId;
 
 /**
  * The attnzoo {@link ModelZoo}: one model loader per variant of the {@link Variants} table, with
@@ -60,8 +61,14 @@ import org.attnzoo.zoo.runtime.Engines;
  *       inputSize} ({@code 1x32x32}), {@code params}, {@code shipped} and, for weights shipped in
  *       the jar, {@code dataset}.
  *   <li>With a variant named ({@code optArtifactId} or {@code optFilter("variant", name)}), weights
- *       come from {@code optArgument("weights", path-or-url)}, from the jar with {@code
- *       optFilter("dataset", name)}, or are random with {@code optArgument("randomInit", true)}.
+ *       come from {@code optArgument("weights", path-or-url-or-hub-id)}, from the Hugging Face Hub
+ *       repository timm publishes for the variant with {@code optArgument("pretrained", true)}
+ *       ({@link Pretrained}), from the jar with {@code optFilter("dataset", name)}, or are random
+ *       with {@code optArgument("randomInit", true)}. Downloads ({@code http(s)} URLs, Hub ids
+ *       {@code hf-hub:ORG/NAME}) are kept in DJL's cache folder and reused offline ({@link
+ *       org.attnzoo.zoo.weights.WeightsCache}).
+ *   <li>A Hub id of timm's ({@code hf-hub:timm/<variant>.<tag>}) names its variant: with it, no
+ *       artifact id is needed.
  *   <li>With no variant named (only an application, a dataset or other filters), the most accurate
  *       shipped model matching the filters answers: the documented default.
  *   <li>{@code optArgument("numClasses", K)} loads every weight except the classifier and starts a
@@ -85,7 +92,14 @@ public class AttnZooModelZoo extends ModelZoo {
   /** The {@code optArgument} names the zoo reads. */
   public static final List<String> ARGUMENTS =
       List.of(
-          "weights", "randomInit", "onnx", "numClasses", "freezeBackbone", "labels", "testSize");
+          "weights",
+          "pretrained",
+          "randomInit",
+          "onnx",
+          "numClasses",
+          "freezeBackbone",
+          "labels",
+          "testSize");
 
   @Override
   public String getGroupId() {
@@ -304,13 +318,32 @@ public class AttnZooModelZoo extends ModelZoo {
       Object weights = args.get("weights");
       Object onnx = args.get("onnx");
       boolean random = Boolean.parseBoolean(String.valueOf(args.get("randomInit")));
-      boolean named = criteria.getArtifactId() != null || filters.containsKey("variant");
-      boolean given = weights != null || onnx != null || random;
+      boolean pretrained = Boolean.parseBoolean(String.valueOf(args.get("pretrained")));
+      if (pretrained && weights != null) {
+        throw new IllegalArgumentException(
+            "give optArgument(\"weights\", ...) or optArgument(\"pretrained\", true), not both:"
+                + " pretrained loads the variant's own published weights");
+      }
+      // A timm Hub id names its variant when the criteria name none; a variant named explicitly
+      // still takes weights of another (a ViT at 384 loads the 224 weights, resampled).
+      String hubVariant = hubVariant(weights);
+      boolean explicit = criteria.getArtifactId() != null || filters.containsKey("variant");
+      if (!explicit && hubVariant != null && !hubVariant.equals(variant.name())) {
+        throw new ModelNotFoundException(
+            "not "
+                + variant.name()
+                + ": the Hub id "
+                + weights
+                + " holds weights of "
+                + hubVariant);
+      }
+      boolean named = explicit || hubVariant != null;
+      boolean given = weights != null || onnx != null || random || pretrained;
       String shipped = null;
       if (!named) {
         if (given) {
           throw new ModelNotFoundException(
-              "weights or randomInit were given but no variant is named: name it with"
+              "weights, pretrained or randomInit were given but no variant is named: name it with"
                   + " optArtifactId(\"vit_micro_patch4_32\") or optFilter(\"variant\", ...)");
         }
         Artifact best = defaultArtifact(filters);
@@ -342,6 +375,13 @@ public class AttnZooModelZoo extends ModelZoo {
       }
       if (weights == null && shipped != null) {
         weights = shippedWeights(shipped);
+      }
+      if (pretrained) {
+        try {
+          weights = variant.reference().pretrained().weights(variant.name());
+        } catch (IllegalArgumentException e) {
+          throw new ModelNotFoundException(e.getMessage(), e);
+        }
       }
       // optArgument("testSize", true): timm's test_input_size / test_crop_pct (EdgeNeXt at 288 or
       // 320, crop 1.0), backbone and translator alike; the weights are the same.
@@ -402,6 +442,18 @@ public class AttnZooModelZoo extends ModelZoo {
       return new ZooModel<>(model, translator);
     }
 
+    /**
+     * The variant a timm Hub id names ({@code hf-hub:timm/<variant>.<tag>}), if it is one of the
+     * table's; null for anything else.
+     */
+    private static String hubVariant(Object weights) {
+      if (weights == null || !HubId.isHubId(weights.toString())) {
+        return null;
+      }
+      String name = HubId.parse(weights.toString()).modelName();
+      return Variants.contains(name) ? name : null;
+    }
+
     private String howToGiveWeights() {
       List<String> datasets =
           ShippedModels.all().stream()
@@ -411,7 +463,12 @@ public class AttnZooModelZoo extends ModelZoo {
       return "variant "
           + variant.name()
           + ": give weights with optArgument(\"weights\", path-or-url) (a timm .safetensors, an"
-          + " attnzoo .params or one saved by DJL's Model.save)"
+          + " attnzoo .params or one saved by DJL's Model.save, or a Hub id hf-hub:ORG/NAME)"
+          + (variant.reference().pretrained().available()
+              ? ", download timm's with optArgument(\"pretrained\", true) ("
+                  + variant.reference().pretrained().hubId()
+                  + ")"
+              : "")
           + (datasets.isEmpty()
               ? ""
               : ", load the weights shipped in the jar with optFilter(\"dataset\", \""

@@ -24,7 +24,9 @@ import org.attnzoo.backbones.vit.VitConfig;
  *
  * <p>A published row's data config (crop_pct, interpolation, mean, std) is timm 1.0.29's {@code
  * pretrained_cfg} for that name, Conv2Former's its official code's; {@code DataConfigTimmTest}
- * checks them against a table generated from timm.
+ * checks them against a table generated from timm. Its {@link Reference} names the weights: timm's
+ * {@code hf_hub_id} for the name (the default tag's repository, what {@code timm.create_model(name,
+ * pretrained=True)} downloads), checked by {@code HubIdsTimmTest}.
  */
 public final class Variants {
 
@@ -73,6 +75,9 @@ public final class Variants {
 
   private static final String CONV2FORMER =
       "official HVision-NKU/Conv2Former code (params); paper / README (GFLOPs, top-1)";
+
+  /** Conv2Former's weights are published by its authors only, in their own format. */
+  private static final String OFFICIAL_ONLY = "no timm weights: official checkpoints only";
 
   /** timm's {@code efficientvit_b*}: stem and stage widths and depths, head dim, head widths. */
   private static EfficientVitConfig efficientvit(
@@ -142,34 +147,40 @@ public final class Variants {
               "vit_tiny_patch16_224",
               VIT_TINY,
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(5_717_416L, 1.26, 75.45, TIMM)),
+              new Reference(5_717_416L, 1.26, 75.45, TIMM)
+                  .withHubId("timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k")),
           new Variant(
               "vit_small_patch16_224",
               VIT_SMALL,
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(22_050_664L, 4.61, 81.40, TIMM)),
+              new Reference(22_050_664L, 4.61, 81.40, TIMM)
+                  .withHubId("timm/vit_small_patch16_224.augreg_in21k_ft_in1k")),
           new Variant(
               "vit_base_patch16_224",
               VitConfig.builder().setSize(768, 12, 12).build(),
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(86_567_656L, 17.58, 84.53, TIMM)),
+              new Reference(86_567_656L, 17.58, 84.53, TIMM)
+                  .withHubId("timm/vit_base_patch16_224.augreg2_in21k_ft_in1k")),
           new Variant(
               "swin_tiny_patch4_window7_224",
               SwinConfig.builder().build(),
               DataConfig.IMAGENET,
-              new Reference(28_288_354L, 4.5, 81.3, SWIN_PAPER)),
+              new Reference(28_288_354L, 4.5, 81.3, SWIN_PAPER)
+                  .withHubId("timm/swin_tiny_patch4_window7_224.ms_in1k")),
           new Variant(
               "swin_small_patch4_window7_224",
               SwinConfig.builder().setSize(96, List.of(2, 2, 18, 2), List.of(3, 6, 12, 24)).build(),
               DataConfig.IMAGENET,
-              new Reference(49_606_258L, 8.7, 83.0, SWIN_PAPER)),
+              new Reference(49_606_258L, 8.7, 83.0, SWIN_PAPER)
+                  .withHubId("timm/swin_small_patch4_window7_224.ms_in22k_ft_in1k")),
           new Variant(
               "swin_base_patch4_window7_224",
               SwinConfig.builder()
                   .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
                   .build(),
               DataConfig.IMAGENET,
-              new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)),
+              new Reference(87_768_224L, 15.4, 83.5, SWIN_PAPER)
+                  .withHubId("timm/swin_base_patch4_window7_224.ms_in22k_ft_in1k")),
           // The same architectures at the size timm's checkpoints of these names were fine-tuned
           // at: the position embedding covers 24x24 patches, Swin's windows are 12x12; the data
           // configs are timm's pretrained_cfg (crop_pct 1.0: the whole resized image is kept).
@@ -177,17 +188,20 @@ public final class Variants {
               "vit_tiny_patch16_384",
               VIT_TINY.toBuilder().optImgSize(384).build(),
               DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
-              new Reference(5_790_376L, 4.70, 78.44, TIMM)),
+              new Reference(5_790_376L, 4.70, 78.44, TIMM)
+                  .withHubId("timm/vit_tiny_patch16_384.augreg_in21k_ft_in1k")),
           new Variant(
               "vit_small_patch16_384",
               VIT_SMALL.toBuilder().optImgSize(384).build(),
               DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
-              new Reference(22_196_584L, 15.52, 83.81, TIMM)),
+              new Reference(22_196_584L, 15.52, 83.81, TIMM)
+                  .withHubId("timm/vit_small_patch16_384.augreg_in21k_ft_in1k")),
           new Variant(
               "vit_base_patch16_384",
               VitConfig.builder().setImage(384, 16).setSize(768, 12, 12).build(),
               DataConfig.IMAGENET_INCEPTION.withCropPct(1.0),
-              new Reference(86_859_496L, 55.54, 86.01, TIMM)),
+              new Reference(86_859_496L, 55.54, 86.01, TIMM)
+                  .withHubId("timm/vit_base_patch16_384.augreg_in21k_ft_in1k")),
           new Variant(
               "swin_base_patch4_window12_384",
               SwinConfig.builder()
@@ -195,7 +209,8 @@ public final class Variants {
                   .setSize(128, List.of(2, 2, 18, 2), List.of(4, 8, 16, 32))
                   .build(),
               DataConfig.IMAGENET.withCropPct(1.0),
-              new Reference(87_903_584L, 47.19, 86.44, SWIN_384)),
+              new Reference(87_903_584L, 47.19, 86.44, SWIN_384)
+                  .withHubId("timm/swin_base_patch4_window12_384.ms_in22k_ft_in1k")),
           new Variant(
               "vit_micro_patch4_32",
               VIT_MICRO,
@@ -215,22 +230,26 @@ public final class Variants {
               "edgenext_xx_small",
               edgenext(List.of(2, 2, 6, 2), List.of(24, 48, 88, 168), 4),
               DataConfig.IMAGENET.withTestSize(288, 1.0),
-              new Reference(1_327_216L, 0.261, 71.23, EDGENEXT)),
+              new Reference(1_327_216L, 0.261, 71.23, EDGENEXT)
+                  .withHubId("timm/edgenext_xx_small.in1k")),
           new Variant(
               "edgenext_x_small",
               edgenext(List.of(3, 3, 9, 3), List.of(32, 64, 100, 192), 4),
               DataConfig.IMAGENET.withTestSize(288, 1.0),
-              new Reference(2_336_804L, 0.538, 75.00, EDGENEXT)),
+              new Reference(2_336_804L, 0.538, 75.00, EDGENEXT)
+                  .withHubId("timm/edgenext_x_small.in1k")),
           new Variant(
               "edgenext_small",
               edgenext(List.of(3, 3, 9, 3), List.of(48, 96, 160, 304), 8),
               DataConfig.IMAGENET.withCropPct(0.95).withTestSize(320, 1.0),
-              new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)),
+              new Reference(5_586_832L, 1.261, 79.43, EDGENEXT)
+                  .withHubId("timm/edgenext_small.usi_in1k")),
           new Variant(
               "edgenext_base",
               edgenext(List.of(3, 3, 9, 3), List.of(80, 160, 288, 584), 8),
               DataConfig.IMAGENET.withCropPct(0.95).withTestSize(320, 1.0),
-              new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)),
+              new Reference(18_511_292L, 3.841, 82.5, EDGENEXT)
+                  .withHubId("timm/edgenext_base.usi_in1k")),
           new Variant(
               "edgenext_micro_64",
               EDGENEXT_MICRO,
@@ -240,22 +259,26 @@ public final class Variants {
               "swiftformer_xs",
               swiftformer(List.of(3, 3, 6, 4), List.of(48, 56, 112, 220)),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(3_475_360L, 0.6, 75.7, SWIFTFORMER)),
+              new Reference(3_475_360L, 0.6, 75.7, SWIFTFORMER)
+                  .withHubId("timm/swiftformer_xs.dist_in1k")),
           new Variant(
               "swiftformer_s",
               swiftformer(List.of(3, 3, 9, 6), List.of(48, 64, 168, 224)),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(6_092_128L, 1.0, 78.5, SWIFTFORMER)),
+              new Reference(6_092_128L, 1.0, 78.5, SWIFTFORMER)
+                  .withHubId("timm/swiftformer_s.dist_in1k")),
           new Variant(
               "swiftformer_l1",
               swiftformer(List.of(4, 3, 10, 5), List.of(48, 96, 192, 384)),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(12_057_920L, 1.6, 80.9, SWIFTFORMER)),
+              new Reference(12_057_920L, 1.6, 80.9, SWIFTFORMER)
+                  .withHubId("timm/swiftformer_l1.dist_in1k")),
           new Variant(
               "swiftformer_l3",
               swiftformer(List.of(4, 4, 12, 6), List.of(64, 128, 320, 512)),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)),
+              new Reference(28_494_736L, 4.0, 83.0, SWIFTFORMER)
+                  .withHubId("timm/swiftformer_l3.dist_in1k")),
           new Variant(
               "swiftformer_micro_64",
               SWIFTFORMER_MICRO,
@@ -333,22 +356,26 @@ public final class Variants {
               "efficientvit_b0",
               efficientvit(List.of(8, 16, 32, 64, 128), List.of(1, 2, 2, 2, 2), 16, 1024, 1280),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(3_410_008L, null, null, EFFICIENTVIT)),
+              new Reference(3_410_008L, null, null, EFFICIENTVIT)
+                  .withHubId("timm/efficientvit_b0.r224_in1k")),
           new Variant(
               "efficientvit_b1",
               efficientvit(List.of(16, 32, 64, 128, 256), List.of(1, 2, 3, 3, 4), 16, 1536, 1600),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(9_102_024L, 0.52, 79.39, EFFICIENTVIT)),
+              new Reference(9_102_024L, 0.52, 79.39, EFFICIENTVIT)
+                  .withHubId("timm/efficientvit_b1.r224_in1k")),
           new Variant(
               "efficientvit_b2",
               efficientvit(List.of(24, 48, 96, 192, 384), List.of(1, 3, 4, 4, 6), 32, 2304, 2560),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(24_330_712L, 1.6, 82.10, EFFICIENTVIT)),
+              new Reference(24_330_712L, 1.6, 82.10, EFFICIENTVIT)
+                  .withHubId("timm/efficientvit_b2.r224_in1k")),
           new Variant(
               "efficientvit_b3",
               efficientvit(List.of(32, 64, 128, 256, 512), List.of(1, 4, 6, 6, 9), 32, 2304, 2560),
               DataConfig.IMAGENET.withCropPct(0.95),
-              new Reference(48_646_056L, 4.0, 83.47, EFFICIENTVIT)),
+              new Reference(48_646_056L, 4.0, 83.47, EFFICIENTVIT)
+                  .withHubId("timm/efficientvit_b3.r224_in1k")),
           new Variant(
               "efficientvit_micro_32",
               EFFICIENTVIT_MICRO,
@@ -359,22 +386,22 @@ public final class Variants {
               "conv2former_n",
               conv2former(7, List.of(64, 128, 256, 512), List.of(2, 2, 8, 2)),
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(14_992_840L, 2.2, 81.5, CONV2FORMER)),
+              new Reference(14_992_840L, 2.2, 81.5, CONV2FORMER).withoutHubWeights(OFFICIAL_ONLY)),
           new Variant(
               "conv2former_t",
               conv2former(11, List.of(72, 144, 288, 576), List.of(3, 3, 12, 3)),
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(26_697_204L, 4.4, 83.2, CONV2FORMER)),
+              new Reference(26_697_204L, 4.4, 83.2, CONV2FORMER).withoutHubWeights(OFFICIAL_ONLY)),
           new Variant(
               "conv2former_s",
               conv2former(11, List.of(72, 144, 288, 576), List.of(4, 4, 32, 4)),
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(50_032_692L, 8.7, 84.1, CONV2FORMER)),
+              new Reference(50_032_692L, 8.7, 84.1, CONV2FORMER).withoutHubWeights(OFFICIAL_ONLY)),
           new Variant(
               "conv2former_b",
               conv2former(11, List.of(96, 192, 384, 768), List.of(4, 4, 34, 4)),
               DataConfig.IMAGENET_INCEPTION,
-              new Reference(90_029_112L, 15.9, 84.4, CONV2FORMER)),
+              new Reference(90_029_112L, 15.9, 84.4, CONV2FORMER).withoutHubWeights(OFFICIAL_ONLY)),
           new Variant(
               "conv2former_micro_32",
               CONV2FORMER_MICRO,
