@@ -1,12 +1,12 @@
 package org.attnzoo.backbones;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 
 /**
  * The architecture half of a variant: everything needed to build the backbone block. One record per
- * architecture family (e.g. {@code VitConfig}); the zoo's variant table pairs it with the data
- * config and published figures.
+ * architecture family (e.g. {@code VitConfig}), built by the family's builder ({@code
+ * VitConfig.builder()}, sharing {@link BackboneBuilder}); the zoo's variant table holds each
+ * published variant's numbers and pairs them with the data config and published figures.
  */
 public interface BackboneConfig {
 
@@ -24,7 +24,7 @@ public interface BackboneConfig {
    *
    * @return a new, uninitialised backbone
    */
-  Block newBlock();
+  Backbone newBlock();
 
   /**
    * @return the input size the backbone expects, {@code [C, H, W]} without the batch axis
@@ -38,8 +38,9 @@ public interface BackboneConfig {
 
   /**
    * Returns this configuration with a classifier of another size: the backbone is unchanged, only
-   * the parameters whose shape depends on the number of classes differ. Transfer learning builds
-   * the new model from it (timm's {@code reset_classifier}).
+   * the parameters whose shape depends on the number of classes differ. A block built from it has
+   * the parameters that {@link Backbone#resetClassifier} gives an existing block (timm's {@code
+   * reset_classifier}); transfer learning builds new models from it.
    *
    * @param n classifier outputs (0: the backbone returns pooled features)
    * @return a copy with {@code n} classes

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
@@ -20,17 +19,17 @@ import org.attnzoo.nn.ConvNormAct.Act;
  * linear without bias to {@code widths[1]}, LayerNorm (eps 1e-5), activation, dropout, and the
  * final linear layer ({@code classifier.4}; absent with 0 classes, which returns the pre-logits).
  */
-public class ClassifierHead extends AbstractBlock implements OnnxExportable {
+public class ClassifierHead extends ClassifierBlock implements OnnxExportable {
 
   private final long inChannels;
   private final long hidden;
-  private final int numClasses;
+  private int numClasses;
   private final Act act;
   private final ConvNormAct inConv;
   private final Linear fc0;
   private final LayerNorm norm;
   private final Dropout drop;
-  private final Linear fc;
+  private Linear fc;
 
   /**
    * @param inChannels feature-map channels
@@ -52,10 +51,28 @@ public class ClassifierHead extends AbstractBlock implements OnnxExportable {
     fc0 = addChildBlock("classifier.0", Linear.builder().setUnits(hidden).optBias(false).build());
     norm = addChildBlock("classifier.1", LayerNorm.of(hidden, 1e-5f));
     drop = addChildBlock("classifier.3", Dropout.builder().optRate(dropRate).build());
-    fc =
-        numClasses > 0
-            ? addChildBlock("classifier.4", Linear.builder().setUnits(numClasses).build())
-            : null;
+    fc = addClassifier("classifier.4", numClasses);
+  }
+
+  /**
+   * Replaces {@code classifier.4} with a new, uninitialised layer of {@code numClasses} outputs
+   * (none for 0); the rest keeps its values, as in timm's {@code ClassifierHead.reset}.
+   *
+   * @param numClasses outputs of the new classifier
+   */
+  public void resetClassifier(int numClasses) {
+    if (fc != null) {
+      removeLastChildren("classifier.4");
+    }
+    fc = addClassifier("classifier.4", numClasses);
+    this.numClasses = numClasses;
+  }
+
+  /**
+   * @return width of the pre-logits, {@code widths[1]}
+   */
+  public long hiddenSize() {
+    return hidden;
   }
 
   private void check(Shape in) {
@@ -66,15 +83,28 @@ public class ClassifierHead extends AbstractBlock implements OnnxExportable {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    check(inputs.singletonOrThrow().getShape());
-    NDArray map = inConv.forward(ps, inputs, training).singletonOrThrow();
+    NDList out = forwardPreLogits(ps, inputs.singletonOrThrow(), training);
+    return fc == null ? out : fc.forward(ps, out, training);
+  }
+
+  /**
+   * Everything before {@code classifier.4}: the pre-logits, as timm's {@code forward(x,
+   * pre_logits=True)}.
+   *
+   * @param ps the parameter store
+   * @param features {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return {@code [B, widths[1]]}
+   */
+  public NDList forwardPreLogits(ParameterStore ps, NDArray features, boolean training) {
+    check(features.getShape());
+    NDArray map = inConv.forward(ps, new NDList(features), training).singletonOrThrow();
     Shape s = map.getShape();
     // PyTorch-engine mean reduces one axis at a time: flatten H and W first.
     NDArray x = map.reshape(s.get(0), s.get(1), -1).mean(new int[] {2});
     x = fc0.forward(ps, new NDList(x), training).singletonOrThrow();
     x = act.apply(norm.forward(ps, new NDList(x), training).singletonOrThrow());
-    NDList out = drop.forward(ps, new NDList(x), training);
-    return fc == null ? out : fc.forward(ps, out, training);
+    return drop.forward(ps, new NDList(x), training);
   }
 
   @Override

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
@@ -19,13 +18,13 @@ import org.attnzoo.export.OnnxGraph;
  * {@code [B, C, H, W]}; output logits {@code [B, numClasses]}, or the normalised pooled features
  * {@code [B, C]} when {@code numClasses == 0}.
  */
-public class PoolNormHead extends AbstractBlock implements OnnxExportable {
+public class PoolNormHead extends ClassifierBlock implements OnnxExportable {
 
   private final long channels;
-  private final int numClasses;
+  private int numClasses;
   private final LayerNorm norm;
   private final Dropout drop;
-  private final Linear fc;
+  private Linear fc;
 
   /**
    * @param channels C
@@ -38,7 +37,21 @@ public class PoolNormHead extends AbstractBlock implements OnnxExportable {
     this.numClasses = numClasses;
     norm = addChildBlock("norm", LayerNorm.of(channels, eps));
     drop = addChildBlock("drop", Dropout.builder().optRate(dropRate).build());
-    fc = numClasses > 0 ? addChildBlock("fc", Linear.builder().setUnits(numClasses).build()) : null;
+    fc = addClassifier("fc", numClasses);
+  }
+
+  /**
+   * Replaces {@code fc} with a new, uninitialised layer of {@code numClasses} outputs (none for 0);
+   * {@code norm} keeps its values, as in timm's {@code NormMlpClassifierHead.reset}.
+   *
+   * @param numClasses outputs of the new classifier
+   */
+  public void resetClassifier(int numClasses) {
+    if (fc != null) {
+      removeLastChildren("fc");
+    }
+    fc = addClassifier("fc", numClasses);
+    this.numClasses = numClasses;
   }
 
   private void check(Shape in) {
@@ -49,13 +62,24 @@ public class PoolNormHead extends AbstractBlock implements OnnxExportable {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = inputs.singletonOrThrow();
+    NDList y = forwardPreLogits(ps, inputs.singletonOrThrow(), training);
+    return fc == null ? y : fc.forward(ps, y, training);
+  }
+
+  /**
+   * Pooling, norm and dropout: the features {@code fc} classifies.
+   *
+   * @param ps the parameter store
+   * @param x {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return {@code [B, C]}
+   */
+  public NDList forwardPreLogits(ParameterStore ps, NDArray x, boolean training) {
     check(x.getShape());
     Shape s = x.getShape();
     // DJL's PyTorch engine averages over one axis at a time: flatten H and W first.
     NDList pooled = new NDList(x.reshape(s.get(0), channels, -1).mean(new int[] {2}));
-    NDList y = drop.forward(ps, norm.forward(ps, pooled, training), training);
-    return fc == null ? y : fc.forward(ps, y, training);
+    return drop.forward(ps, norm.forward(ps, pooled, training), training);
   }
 
   @Override

@@ -5,19 +5,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.backbones.AbstractBackbone;
+import org.attnzoo.backbones.FeatureInfo;
+import org.attnzoo.backbones.StochasticDepth;
 import org.attnzoo.export.OnnxGraph;
 import org.attnzoo.nn.BatchNorm;
-import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ElementwiseActivation;
 import org.attnzoo.nn.LayerNorm2d;
 import org.attnzoo.nn.NamedSequential;
@@ -36,21 +34,18 @@ import org.attnzoo.nn.TimmInit;
  * and the MLP's depth-wise convolution.
  *
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled head features
- * {@code [B, headWidth]}.
+ * {@code [B, headWidth]}. Feature maps: {@code stages.i} at stride {@code 4 * 2^i}.
  */
-public class Conv2Former extends AbstractBlock implements OnnxExportable {
+public class Conv2Former extends AbstractBackbone<Conv2FormerConfig> {
 
-  private final Conv2FormerConfig config;
-  private final List<Block> downsampleLayers;
-  private final List<NamedSequential> stages;
   private final NamedSequential head;
-  private final Linear pred;
+  private Linear pred;
 
   /**
    * @param config the architecture
    */
   public Conv2Former(Conv2FormerConfig config) {
-    this.config = config;
+    super("Conv2Former", config);
     List<Integer> dims = config.dims();
     long stemWidth = dims.get(0) / 2;
     List<Block> down = new ArrayList<>();
@@ -73,24 +68,27 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
                   .add("0", LayerNorm2d.withContiguousOutput(dims.get(i - 1), 1e-6f))
                   .add("1", conv(dims.get(i), 2, 2, 0, true))));
     }
-    downsampleLayers = Collections.unmodifiableList(down);
-    int total = config.depths().stream().mapToInt(Integer::intValue).sum();
-    List<NamedSequential> list = new ArrayList<>();
-    int cur = 0;
+    float[][] rates = StochasticDepth.linear(config.depths(), config.dropPathRate());
+    // Each stage runs after its own downsampling layer.
+    List<Block> trunk = new ArrayList<>();
+    List<FeatureInfo> info = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       NamedSequential stage = new NamedSequential();
-      for (int j = 0; j < config.depths().get(i); j++) {
-        // Stochastic depth grows linearly over all blocks (torch.linspace(0, rate, total)).
-        float dpr = total == 1 ? 0f : config.dropPathRate() * (cur + j) / (total - 1);
+      for (int j = 0; j < rates[i].length; j++) {
         stage.add(
             String.valueOf(j),
             new Conv2FormerBlock(
-                dims.get(i), config.kernelSize(), config.mlpRatio(), dpr, config.layerScaleInit()));
+                dims.get(i),
+                config.kernelSize(),
+                config.mlpRatio(),
+                rates[i][j],
+                config.layerScaleInit()));
       }
-      list.add(addChildBlock("stages." + i, stage));
-      cur += config.depths().get(i);
+      trunk.add(down.get(i));
+      trunk.add(addChildBlock("stages." + i, stage));
+      info.add(new FeatureInfo(dims.get(i), 4 << i, "stages." + i));
     }
-    stages = Collections.unmodifiableList(list);
+    setTrunk(trunk, stageIndices(1, 2, 4), info);
     head =
         addChildBlock(
             "head",
@@ -98,13 +96,10 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
                 .add("0", conv(config.headWidth(), 1, 1, 0, true))
                 .add("1", ElementwiseActivation.gelu())
                 .add("2", LayerNorm2d.withContiguousOutput(config.headWidth(), 1e-6f)));
-    pred =
-        config.numClasses() > 0
-            ? addChildBlock("pred", Linear.builder().setUnits(config.numClasses()).build())
-            : null;
+    pred = addClassifier("pred", config.numClasses());
     // Official Conv2Former _init_weights: every nn.Conv2d and nn.Linear trunc_normal_(std=.02)
     // (timm's), bias 0.
-    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.TRUNC_NORMAL);
+    declareInit(TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.TRUNC_NORMAL);
   }
 
   private static Conv2d conv(long out, int kernel, int stride, int padding, boolean bias) {
@@ -117,80 +112,47 @@ public class Conv2Former extends AbstractBlock implements OnnxExportable {
         .build();
   }
 
-  private void check(Shape in) {
-    Checks.rank("Conv2Former", in, 4, "[B, C, H, W]");
-    Checks.size("Conv2Former", in, 1, config.inChans(), "channels");
+  @Override
+  public long headHiddenSize() {
+    return config().headWidth();
   }
 
-  /**
-   * @param ps the parameter store
-   * @param image {@code [B, C, H, W]}
-   * @param training whether in training mode
-   * @return the last stage's feature map {@code [B, dims[3], H/32, W/32]}, before the head
-   */
-  public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
-    check(image.getShape());
-    NDList x = new NDList(image);
-    for (int i = 0; i < 4; i++) {
-      x = downsampleLayers.get(i).forward(ps, x, training);
-      x = stages.get(i).forward(ps, x, training);
+  @Override
+  public NDArray forwardHead(
+      ParameterStore ps, NDArray features, boolean training, boolean preLogits) {
+    NDArray x = head.forward(ps, new NDList(features), training).singletonOrThrow();
+    NDArray pooled = averagePool(x);
+    if (preLogits || pred == null) {
+      return pooled;
     }
-    return x.singletonOrThrow();
+    return pred.forward(ps, new NDList(pooled), training).singletonOrThrow();
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = forwardFeatures(ps, inputs.singletonOrThrow(), training);
-    x = head.forward(ps, new NDList(x), training).singletonOrThrow();
-    Shape s = x.getShape();
-    // Global average pooling; the PyTorch engine's mean reduces one axis at a time.
-    NDList pooled = new NDList(x.reshape(s.get(0), s.get(1), -1).mean(new int[] {2}));
-    return pred == null ? pooled : pred.forward(ps, pooled, training);
-  }
-
-  @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    check(inputShapes[0]);
-    long out = pred == null ? config.headWidth() : config.numClasses();
-    return new Shape[] {new Shape(inputShapes[0].get(0), out)};
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    check(shapes[0]);
-    Shape[] s = shapes;
-    for (int i = 0; i < 4; i++) {
-      downsampleLayers.get(i).initialize(manager, dataType, s);
-      s = downsampleLayers.get(i).getOutputShapes(s);
-      stages.get(i).initialize(manager, dataType, s);
-      s = stages.get(i).getOutputShapes(s);
-    }
-    head.initialize(manager, dataType, s);
+  protected void initializeHead(NDManager manager, DataType dataType, Shape features) {
+    head.initialize(manager, dataType, features);
     if (pred != null) {
-      pred.initialize(manager, dataType, new Shape(shapes[0].get(0), config.headWidth()));
+      pred.initialize(manager, dataType, new Shape(features.get(0), config().headWidth()));
     }
+  }
+
+  @Override
+  protected String headToOnnx(OnnxGraph g, String features) {
+    return g.apply(pred, averagePoolOnnx(g, g.apply(head, features)));
+  }
+
+  @Override
+  protected void replaceClassifier(int numClasses) {
+    if (pred != null) {
+      removeLastChildren("pred");
+    }
+    pred = addClassifier("pred", numClasses);
   }
 
   /**
    * @return the architecture
    */
   public Conv2FormerConfig getConfig() {
-    return config;
-  }
-
-  @Override
-  public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = inputs[0];
-    for (int i = 0; i < 4; i++) {
-      x = g.apply(stages.get(i), g.apply(downsampleLayers.get(i), x));
-    }
-    String pooled =
-        g.op(
-            "ReduceMean",
-            new String[] {g.apply(head, x)},
-            OnnxGraph.Attr.ints("axes", 2, 3),
-            OnnxGraph.Attr.of("keepdims", 0L));
-    return new String[] {g.apply(pred, pooled)};
+    return config();
   }
 }

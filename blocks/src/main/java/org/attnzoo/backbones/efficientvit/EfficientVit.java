@@ -5,16 +5,12 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.backbones.AbstractBackbone;
+import org.attnzoo.backbones.FeatureInfo;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.ClassifierHead;
 import org.attnzoo.nn.ConvNormAct.Act;
 import org.attnzoo.nn.Sequences;
@@ -29,31 +25,26 @@ import org.attnzoo.nn.TimmInit;
  *
  * <p>Output: logits {@code [B, numClasses]}, or the pre-logits {@code [B, headWidths[1]]} with 0
  * classes. {@link #forwardFeatures} returns the last stage's map {@code [B, widths[4], H/32,
- * W/32]}.
+ * W/32]}; feature maps: {@code stages.i} at stride {@code 4 * 2^i}.
  */
-public class EfficientVit extends AbstractBlock implements OnnxExportable {
+public class EfficientVit extends AbstractBackbone<EfficientVitConfig> {
 
-  private final EfficientVitConfig config;
-  private final Stem stem;
-  private final List<EfficientVitStage> stages;
   private final ClassifierHead head;
-
-  /** The children that turn the image into the feature map, in order. */
-  private final List<Block> trunk;
 
   /**
    * @param config the architecture
    */
   public EfficientVit(EfficientVitConfig config) {
-    this.config = config;
+    super("EfficientVit", config);
     List<Integer> widths = config.widths();
     List<Integer> depths = config.depths();
-    stem =
+    Stem stem =
         addChildBlock(
             "stem", new Stem(config.inChans(), widths.get(0), depths.get(0), Act.HARDSWISH));
-    List<EfficientVitStage> list = new ArrayList<>();
+    List<EfficientVitStage> stages = new ArrayList<>();
+    List<FeatureInfo> info = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      list.add(
+      stages.add(
           addChildBlock(
               "stages." + i,
               new EfficientVitStage(
@@ -64,9 +55,10 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
                   config.headDim(),
                   i >= 2,
                   Act.HARDSWISH)));
+      // The stem halves the resolution, every stage halves it again.
+      info.add(new FeatureInfo(widths.get(i + 1), 4 << i, "stages." + i));
     }
-    stages = Collections.unmodifiableList(list);
-    trunk = Sequences.chain(stem, stages);
+    setTrunk(Sequences.chain(stem, stages), stageIndices(1, 1, 4), info);
     head =
         addChildBlock(
             "head",
@@ -78,53 +70,43 @@ public class EfficientVit extends AbstractBlock implements OnnxExportable {
                 config.dropRate(),
                 Act.HARDSWISH));
     // timm efficientvit_mit.py defines no init: every layer keeps PyTorch's reset_parameters.
-    TimmInit.declare(this, TimmInit.Rule.PYTORCH_DEFAULT, TimmInit.Rule.PYTORCH_DEFAULT);
-  }
-
-  private void check(Shape in) {
-    Checks.rank("EfficientVit", in, 4, "[B, C, H, W]");
-    Checks.size("EfficientVit", in, 1, config.inChans(), "channels");
-  }
-
-  /**
-   * @param ps the parameter store
-   * @param image {@code [B, C, H, W]}
-   * @param training whether in training mode
-   * @return the last stage's feature map
-   */
-  public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
-    check(image.getShape());
-    return Sequences.forward(ps, new NDList(image), training, trunk).singletonOrThrow();
+    declareInit(TimmInit.Rule.PYTORCH_DEFAULT, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray features = forwardFeatures(ps, inputs.singletonOrThrow(), training);
-    return head.forward(ps, new NDList(features), training);
+  public long headHiddenSize() {
+    return head.hiddenSize();
   }
 
   @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    check(inputShapes[0]);
-    return head.getOutputShapes(Sequences.outputShapes(inputShapes, trunk));
+  public NDArray forwardHead(
+      ParameterStore ps, NDArray features, boolean training, boolean preLogits) {
+    NDList x =
+        preLogits
+            ? head.forwardPreLogits(ps, features, training)
+            : head.forward(ps, new NDList(features), training);
+    return x.singletonOrThrow();
   }
 
   @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    check(shapes[0]);
-    head.initialize(manager, dataType, Sequences.initialize(manager, dataType, shapes, trunk));
+  protected void initializeHead(NDManager manager, DataType dataType, Shape features) {
+    head.initialize(manager, dataType, features);
+  }
+
+  @Override
+  protected String headToOnnx(OnnxGraph g, String features) {
+    return g.apply(head, features);
+  }
+
+  @Override
+  protected void replaceClassifier(int numClasses) {
+    head.resetClassifier(numClasses);
   }
 
   /**
    * @return the architecture
    */
   public EfficientVitConfig getConfig() {
-    return config;
-  }
-
-  @Override
-  public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    return new String[] {g.apply(head, Sequences.toOnnx(g, inputs, trunk)[0])};
+    return config();
   }
 }

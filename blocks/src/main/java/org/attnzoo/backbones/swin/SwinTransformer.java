@@ -5,18 +5,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionSpec;
-import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.backbones.AbstractBackbone;
+import org.attnzoo.backbones.FeatureInfo;
+import org.attnzoo.backbones.StochasticDepth;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.TimmInit;
 
@@ -39,22 +38,21 @@ import org.attnzoo.nn.TimmInit;
  * The patch grid must be divisible by {@code 2^(stages - 1)} (checked by {@link SwinConfig}) so
  * that every patch merging sees an even resolution.
  */
-public class SwinTransformer extends AbstractBlock implements OnnxExportable {
+public class SwinTransformer extends AbstractBackbone<SwinConfig> {
 
   private static final String NAME = "SwinTransformer";
 
-  private final SwinConfig config;
   private final Conv2d patchProj;
   private final LayerNorm patchNorm;
   private final List<SwinStage> layers;
   private final LayerNorm norm;
-  private final Linear head;
+  private Linear head;
 
   /**
    * @param config the architecture
    */
   public SwinTransformer(SwinConfig config) {
-    this.config = config;
+    super(NAME, config);
     int p = config.patchSize();
     patchProj =
         addChildBlock(
@@ -66,8 +64,9 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
                 .build());
     patchNorm =
         addChildBlock("patch_embed.norm", LayerNorm.of(config.embedDim(), SwinConfig.NORM_EPS));
-    float[][] dpr = dropPathRates(config);
+    float[][] dpr = StochasticDepth.linear(config.depths(), config.dropPathRate());
     List<SwinStage> stages = new ArrayList<>();
+    List<FeatureInfo> info = new ArrayList<>();
     for (int i = 0; i < config.numStages(); i++) {
       int inDim = config.stageDim(Math.max(i - 1, 0));
       int res = config.stageResolution(Math.max(i - 1, 0));
@@ -88,35 +87,21 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
                   config.mlpRatio(),
                   dpr[i],
                   SwinConfig.NORM_EPS)));
+      info.add(new FeatureInfo(config.stageDim(i), p << i, "layers." + i));
     }
     layers = Collections.unmodifiableList(stages);
+    setFeatureInfo(info);
     norm = addChildBlock("norm", LayerNorm.of(config.numFeatures(), SwinConfig.NORM_EPS));
-    head =
-        config.numClasses() > 0
-            ? addChildBlock("head.fc", Linear.builder().setUnits(config.numClasses()).build())
-            : null;
+    head = addClassifier("head.fc", config.numClasses());
     // timm swin_transformer.py init_weights -> init_weights_vit_timm: every nn.Linear
     // trunc_normal_(std=.02), bias 0; the patch embedding's conv keeps PyTorch's default.
-    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
+    declareInit(TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
-  /** timm: a linear ramp from 0 to dropPathRate over all blocks, split into stages. */
-  private static float[][] dropPathRates(SwinConfig config) {
-    int total = config.depths().stream().mapToInt(Integer::intValue).sum();
-    float[][] out = new float[config.numStages()][];
-    int k = 0;
-    for (int i = 0; i < out.length; i++) {
-      out[i] = new float[config.depths().get(i)];
-      for (int j = 0; j < out[i].length; j++, k++) {
-        out[i][j] = total == 1 ? 0f : config.dropPathRate() * k / (total - 1);
-      }
-    }
-    return out;
-  }
-
-  private void check(Shape in) {
-    Checks.rank(NAME, in, 4, "[B, C, H, W]");
-    Checks.size(NAME, in, 1, config.inChans(), "channels");
+  @Override
+  protected void check(Shape in) {
+    super.check(in);
+    SwinConfig config = config();
     if (in.get(2) != config.imgSize() || in.get(3) != config.imgSize()) {
       throw new IllegalArgumentException(
           String.format(
@@ -143,6 +128,7 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
    * @param training whether in training mode
    * @return one map per stage
    */
+  @Override
   public NDList forwardIntermediates(ParameterStore ps, NDArray image, boolean training) {
     NDArray x = embed(ps, image, training);
     NDList out = new NDList();
@@ -161,6 +147,7 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
    * @param training whether in training mode
    * @return {@code [B, h, w, numFeatures]}
    */
+  @Override
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
     NDArray x = embed(ps, image, training);
     for (SwinStage stage : layers) {
@@ -170,64 +157,73 @@ public class SwinTransformer extends AbstractBlock implements OnnxExportable {
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = forwardFeatures(ps, inputs.singletonOrThrow(), training);
+  public NDArray forwardHead(ParameterStore ps, NDArray x, boolean training, boolean preLogits) {
     Shape s = x.getShape();
     // Global average pooling over the map (PyTorch's engine reduces one axis at a time).
     NDArray pooled = x.reshape(s.get(0), s.get(1) * s.get(2), s.get(3)).mean(new int[] {1});
-    return head == null ? new NDList(pooled) : head.forward(ps, new NDList(pooled), training);
+    if (preLogits || head == null) {
+      return pooled;
+    }
+    return head.forward(ps, new NDList(pooled), training).singletonOrThrow();
   }
 
   @Override
-  public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(patchProj, inputs[0]);
+  protected String featuresToOnnx(OnnxGraph g, String image) {
+    String x = g.apply(patchProj, image);
     x = g.op("Transpose", new String[] {x}, OnnxGraph.Attr.ints("perm", 0, 2, 3, 1));
     x = g.apply(patchNorm, x);
     for (SwinStage stage : layers) {
       x = g.apply(stage, x);
     }
-    x = g.apply(norm, x);
-    x = g.op("Reshape", x, g.ints(0, -1, config.numFeatures()));
+    return g.apply(norm, x);
+  }
+
+  @Override
+  protected String headToOnnx(OnnxGraph g, String features) {
+    String x = g.op("Reshape", features, g.ints(0, -1, config().numFeatures()));
     String pooled =
         g.op(
             "ReduceMean",
             new String[] {x},
             OnnxGraph.Attr.ints("axes", 1),
             OnnxGraph.Attr.of("keepdims", 0L));
-    return new String[] {g.apply(head, pooled)};
+    return g.apply(head, pooled);
   }
 
   @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    check(inputShapes[0]);
-    long out = config.numClasses() > 0 ? config.numClasses() : config.numFeatures();
-    return new Shape[] {new Shape(inputShapes[0].get(0), out)};
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    check(shapes[0]);
-    long b = shapes[0].get(0);
-    patchProj.initialize(manager, dataType, shapes);
-    int grid = config.stageResolution(0);
-    Shape x = new Shape(b, grid, grid, config.embedDim());
+  protected Shape initializeFeatures(NDManager manager, DataType dataType, Shape image) {
+    patchProj.initialize(manager, dataType, image);
+    int grid = config().stageResolution(0);
+    Shape x = new Shape(image.get(0), grid, grid, config().embedDim());
     patchNorm.initialize(manager, dataType, x);
     for (SwinStage stage : layers) {
       stage.initialize(manager, dataType, x);
       x = stage.getOutputShapes(new Shape[] {x})[0];
     }
     norm.initialize(manager, dataType, x);
+    return x;
+  }
+
+  @Override
+  protected void initializeHead(NDManager manager, DataType dataType, Shape features) {
     if (head != null) {
-      head.initialize(manager, dataType, new Shape(b, config.numFeatures()));
+      head.initialize(manager, dataType, new Shape(features.get(0), config().numFeatures()));
     }
+  }
+
+  @Override
+  protected void replaceClassifier(int numClasses) {
+    if (head != null) {
+      removeLastChildren("head.fc");
+    }
+    head = addClassifier("head.fc", numClasses);
   }
 
   /**
    * @return the architecture
    */
   public SwinConfig getConfig() {
-    return config;
+    return config();
   }
 
   /**

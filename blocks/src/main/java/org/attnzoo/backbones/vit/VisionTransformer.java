@@ -7,21 +7,20 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
-import ai.djl.util.PairList;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.attnzoo.attention.AttentionSpec;
-import org.attnzoo.export.OnnxExportable;
+import org.attnzoo.backbones.AbstractBackbone;
+import org.attnzoo.backbones.FeatureInfo;
+import org.attnzoo.backbones.StochasticDepth;
 import org.attnzoo.export.OnnxGraph;
-import org.attnzoo.nn.Checks;
 import org.attnzoo.nn.LayerNorm;
 import org.attnzoo.nn.PatchEmbed;
 import org.attnzoo.nn.Scopes;
@@ -36,24 +35,23 @@ import org.attnzoo.nn.TimmInit;
  * <p>Output: logits {@code [B, numClasses]}; with {@code numClasses == 0} the pooled features
  * {@code [B, embedDim]}. {@link #forwardFeatures} returns the normalised token map.
  */
-public class VisionTransformer extends AbstractBlock implements OnnxExportable {
+public class VisionTransformer extends AbstractBackbone<VitConfig> {
 
   private static final float NORM_EPS = 1e-6f;
 
-  private final VitConfig config;
   private final PatchEmbed patchEmbed;
   private final Parameter clsToken;
   private final Parameter posEmbed;
   private final List<VitBlock> blocks;
   private final LayerNorm norm;
   private final LayerNorm fcNorm;
-  private final Linear head;
+  private Linear head;
 
   /**
    * @param config the architecture
    */
   public VisionTransformer(VitConfig config) {
-    this.config = config;
+    super("VisionTransformer", config);
     int dim = config.embedDim();
     int prefix = config.classToken() ? 1 : 0;
     patchEmbed =
@@ -71,9 +69,11 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
                 TimmInit.truncNormal(TimmInit.STD)));
     var mechanism = config.attention();
     List<VitBlock> layers = new ArrayList<>();
+    List<FeatureInfo> info = new ArrayList<>();
+    // Stochastic depth grows linearly with depth (DeiT).
+    float[] rates = StochasticDepth.linear(List.of(config.depth()), config.dropPathRate())[0];
     for (int i = 0; i < config.depth(); i++) {
-      // Stochastic depth grows linearly with depth (DeiT).
-      float dpr = config.depth() == 1 ? 0f : config.dropPathRate() * i / (config.depth() - 1);
+      float dpr = rates[i];
       AttentionSpec spec =
           new AttentionSpec(
               dim, config.numHeads(), config.qkvBias(), 0f, 0f, config.numPatches() + prefix);
@@ -89,20 +89,19 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
               NORM_EPS,
               prefix);
       layers.add(addChildBlock("blocks." + i, config.layers().create(args)));
+      info.add(new FeatureInfo(dim, config.patchSize(), "blocks." + i));
     }
     blocks = Collections.unmodifiableList(layers);
+    setFeatureInfo(info);
     // timm: with average pooling the final norm moves after the pooling (fc_norm).
     boolean avg = "avg".equals(config.globalPool());
     norm = avg ? null : addChildBlock("norm", LayerNorm.of(dim, NORM_EPS));
     fcNorm = avg ? addChildBlock("fc_norm", LayerNorm.of(dim, NORM_EPS)) : null;
-    head =
-        config.numClasses() > 0
-            ? addChildBlock("head", Linear.builder().setUnits(config.numClasses()).build())
-            : null;
+    head = addClassifier("head", config.numClasses());
     // timm vision_transformer.py init_weights -> init_weights_vit_timm: every nn.Linear, in
     // whichever token mixer, trunc_normal_(std=.02), bias 0; the patch embedding's conv keeps
     // PyTorch's default (ToSA's selectors declare their own, see TokenSelector).
-    TimmInit.declare(this, TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
+    declareInit(TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.PYTORCH_DEFAULT);
   }
 
   // timm VisionTransformer.init_weights: pos_embed trunc_normal_(std=.02), cls_token
@@ -117,9 +116,10 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
         .build();
   }
 
-  private void check(Shape in) {
-    Checks.rank("VisionTransformer", in, 4, "[B, C, H, W]");
-    Checks.size("VisionTransformer", in, 1, config.inChans(), "channels");
+  @Override
+  protected void check(Shape in) {
+    super.check(in);
+    VitConfig config = config();
     if (in.get(2) != config.imgHeight() || in.get(3) != config.imgWidth()) {
       throw new IllegalArgumentException(
           String.format(
@@ -138,6 +138,7 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
    * @param training whether in training mode
    * @return the token map
    */
+  @Override
   public NDArray forwardFeatures(ParameterStore ps, NDArray image, boolean training) {
     // Layers form a chain: each receives the previous one's outputs (see VitLayerFactory).
     NDList h = new NDList(embedTokens(ps, image, training));
@@ -146,6 +147,32 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     }
     NDArray x = h.singletonOrThrow();
     return norm == null ? x : norm.forward(ps, new NDList(x), training).singletonOrThrow();
+  }
+
+  /**
+   * Each layer's patch tokens as a map, {@code [B, embedDim, H / patch, W / patch]}, as timm's
+   * {@code forward_intermediates(x, norm=False)}: the prefix tokens are dropped.
+   *
+   * @param ps the parameter store
+   * @param image {@code [B, C, H, W]}
+   * @param training whether in training mode
+   * @return one map per layer
+   */
+  @Override
+  public NDList forwardIntermediates(ParameterStore ps, NDArray image, boolean training) {
+    VitConfig config = config();
+    int prefix = config.classToken() ? 1 : 0;
+    NDList h = new NDList(embedTokens(ps, image, training));
+    NDList out = new NDList();
+    for (VitBlock block : blocks) {
+      h = block.forward(ps, h, training);
+      NDArray patches = h.head().get(new NDIndex(":, {}:, :", prefix));
+      out.add(
+          patches
+              .reshape(-1, config.gridHeight(), config.gridWidth(), config.embedDim())
+              .transpose(0, 3, 1, 2));
+    }
+    return out;
   }
 
   /**
@@ -159,6 +186,7 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
    */
   public NDArray embedTokens(ParameterStore ps, NDArray image, boolean training) {
     check(image.getShape());
+    VitConfig config = config();
     NDArray x = patchEmbed.forward(ps, new NDList(image), training).singletonOrThrow();
     long b = x.getShape().get(0);
     if (clsToken != null) {
@@ -184,42 +212,41 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     if (fcNorm == null) {
       return tokens.get(new NDIndex(":, 0, :"));
     }
-    int prefix = config.classToken() ? 1 : 0;
+    int prefix = config().classToken() ? 1 : 0;
     NDArray pooled = tokens.get(new NDIndex(":, {}:, :", prefix)).mean(new int[] {1});
     return fcNorm.forward(ps, new NDList(pooled), training).singletonOrThrow();
   }
 
   @Override
-  protected NDList forwardInternal(
-      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray pooled = pool(ps, forwardFeatures(ps, inputs.singletonOrThrow(), training), training);
-    return new NDList(
-        head == null ? pooled : head.forward(ps, new NDList(pooled), training).singletonOrThrow());
+  public NDArray forwardHead(
+      ParameterStore ps, NDArray features, boolean training, boolean preLogits) {
+    NDArray pooled = pool(ps, features, training);
+    if (preLogits || head == null) {
+      return pooled;
+    }
+    return head.forward(ps, new NDList(pooled), training).singletonOrThrow();
   }
 
   @Override
-  public Shape[] getOutputShapes(Shape[] inputShapes) {
-    check(inputShapes[0]);
-    long out = config.numClasses() > 0 ? config.numClasses() : config.embedDim();
-    return new Shape[] {new Shape(inputShapes[0].get(0), out)};
-  }
-
-  @Override
-  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... shapes) {
-    check(shapes[0]);
-    long b = shapes[0].get(0);
-    patchEmbed.initialize(manager, dataType, shapes);
+  protected Shape initializeFeatures(NDManager manager, DataType dataType, Shape image) {
+    VitConfig config = config();
+    patchEmbed.initialize(manager, dataType, image);
     int prefix = config.classToken() ? 1 : 0;
-    Shape tokens = new Shape(b, config.numPatches() + prefix, config.embedDim());
+    Shape tokens = new Shape(image.get(0), config.numPatches() + prefix, config.embedDim());
     Shape[] chain = {tokens};
     for (Block block : blocks) {
       block.initialize(manager, dataType, chain);
       chain = block.getOutputShapes(chain);
     }
-    Shape pooled = new Shape(b, config.embedDim());
     if (norm != null) {
       norm.initialize(manager, dataType, tokens);
     }
+    return tokens;
+  }
+
+  @Override
+  protected void initializeHead(NDManager manager, DataType dataType, Shape features) {
+    Shape pooled = new Shape(features.get(0), config().embedDim());
     if (fcNorm != null) {
       fcNorm.initialize(manager, dataType, pooled);
     }
@@ -228,11 +255,19 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     }
   }
 
+  @Override
+  protected void replaceClassifier(int numClasses) {
+    if (head != null) {
+      removeLastChildren("head");
+    }
+    head = addClassifier("head", numClasses);
+  }
+
   /**
    * @return the architecture
    */
   public VitConfig getConfig() {
-    return config;
+    return config();
   }
 
   /**
@@ -243,9 +278,9 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
   }
 
   @Override
-  public String[] toOnnx(OnnxGraph g, String[] inputs) {
-    String x = g.apply(patchEmbed, inputs[0]);
-    int prefix = config.classToken() ? 1 : 0;
+  protected String featuresToOnnx(OnnxGraph g, String image) {
+    VitConfig config = config();
+    String x = g.apply(patchEmbed, image);
     if (clsToken != null) {
       // Broadcast the [1, 1, C] token to the dynamic batch: shape [B, 1, C] from x's shape.
       String batch =
@@ -264,12 +299,17 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
     for (VitBlock block : blocks) {
       h = g.block(block, h);
     }
-    x = h[0];
+    // The final norm (absent with average pooling, whose fc_norm follows the pooling).
+    return g.apply(norm, h[0]);
+  }
+
+  @Override
+  protected String headToOnnx(OnnxGraph g, String x) {
     String pooled;
     if (fcNorm == null) {
-      x = g.apply(norm, x);
       pooled = g.op("Gather", new String[] {x, g.intScalar(0)}, OnnxGraph.Attr.of("axis", 1L));
     } else {
+      int prefix = config().classToken() ? 1 : 0;
       String patches = g.op("Slice", x, g.ints(prefix), g.ints(Long.MAX_VALUE), g.ints(1));
       pooled =
           g.op(
@@ -279,6 +319,6 @@ public class VisionTransformer extends AbstractBlock implements OnnxExportable {
               OnnxGraph.Attr.of("keepdims", 0L));
       pooled = g.apply(fcNorm, pooled);
     }
-    return new String[] {g.apply(head, pooled)};
+    return g.apply(head, pooled);
   }
 }
