@@ -15,8 +15,8 @@ import org.attnzoo.training.Checkpoint;
 import org.attnzoo.training.EpochMetrics;
 import org.attnzoo.training.TosaRecipe;
 import org.attnzoo.training.TrainConfig;
+import org.attnzoo.training.TrainConfig.Defaults;
 import org.attnzoo.training.TrainingRun;
-import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.TransferLearning;
@@ -72,7 +72,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--eval-batch-size",
-      defaultValue = "100",
+      defaultValue = "" + Defaults.EVAL_BATCH_SIZE,
       description = "images per evaluation batch (also the larger timed batch of --recipe tosa)")
   int evalBatchSize;
 
@@ -112,78 +112,97 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
   String device;
 
-  @Option(names = "--epochs", defaultValue = "20")
+  @Option(names = "--epochs", defaultValue = "" + Defaults.EPOCHS)
   int epochs;
 
-  @Option(names = "--batch-size", defaultValue = "128")
+  @Option(names = "--batch-size", defaultValue = "" + Defaults.BATCH_SIZE)
   int batchSize;
 
-  @Option(names = "--lr", defaultValue = "1e-3", description = "peak learning rate")
+  @Option(names = "--lr", defaultValue = "" + Defaults.LR, description = "peak learning rate")
   double lr;
 
-  @Option(names = "--min-lr", defaultValue = "1e-5")
+  @Option(names = "--min-lr", defaultValue = "" + Defaults.MIN_LR)
   double minLr;
 
-  @Option(names = "--warmup-epochs", defaultValue = "1")
+  @Option(names = "--warmup-epochs", defaultValue = "" + Defaults.WARMUP_EPOCHS)
   double warmupEpochs;
 
-  @Option(names = "--weight-decay", defaultValue = "0.05")
+  @Option(names = "--weight-decay", defaultValue = "" + Defaults.WEIGHT_DECAY)
   double weightDecay;
 
-  @Option(names = "--smoothing", defaultValue = "0.1", description = "label smoothing")
+  @Option(
+      names = "--smoothing",
+      defaultValue = "" + Defaults.LABEL_SMOOTHING,
+      description = "label smoothing")
   double smoothing;
 
-  @Option(names = "--clip-grad", defaultValue = "1.0", description = "global norm bound (0: off)")
+  @Option(
+      names = "--clip-grad",
+      defaultValue = "" + Defaults.CLIP_GRAD,
+      description = "global norm bound (0: off)")
   double clipGrad;
 
-  @Option(names = "--ema", defaultValue = "0", description = "weight EMA decay (0: off)")
+  @Option(
+      names = "--ema",
+      defaultValue = "" + Defaults.EMA_DECAY,
+      description = "weight EMA decay (0: off)")
   double ema;
 
   @Option(names = "--drop-path", description = "stochastic depth rate (default: the variant's)")
   Float dropPath;
 
-  @Option(names = "--crop", defaultValue = "pad-crop", description = "pad-crop, rrc or none")
+  @Option(names = "--crop", defaultValue = Defaults.CROP, description = "pad-crop, rrc or none")
   String crop;
 
-  @Option(names = "--padding", defaultValue = "4", description = "pad-crop padding")
+  @Option(
+      names = "--padding",
+      defaultValue = "" + Defaults.PADDING,
+      description = "pad-crop padding")
   int padding;
 
-  @Option(names = "--min-scale", defaultValue = "0.35", description = "rrc smallest area")
+  @Option(
+      names = "--min-scale",
+      defaultValue = "" + Defaults.MIN_SCALE,
+      description = "rrc smallest area")
   double minScale;
 
   @Option(names = "--no-flip", description = "no horizontal flips")
   boolean noFlip;
 
-  @Option(names = "--mixup", defaultValue = "0", description = "mixup alpha (0: off)")
+  @Option(
+      names = "--mixup",
+      defaultValue = "" + Defaults.MIXUP,
+      description = "mixup alpha (0: off)")
   double mixup;
 
-  @Option(names = "--cutmix", defaultValue = "0", description = "cutmix alpha (0: off)")
+  @Option(
+      names = "--cutmix",
+      defaultValue = "" + Defaults.CUTMIX,
+      description = "cutmix alpha (0: off)")
   double cutmix;
 
-  @Option(names = "--seed", defaultValue = "42")
+  @Option(names = "--seed", defaultValue = "" + Defaults.SEED)
   long seed;
 
   @Option(names = "--quiet", description = "no progress bar")
   boolean quiet;
 
   TrainConfig config() {
-    return new TrainConfig(
-        epochs,
-        batchSize,
-        lr,
-        minLr,
-        warmupEpochs,
-        weightDecay,
-        0.9,
-        0.999,
-        1e-8,
-        smoothing,
-        clipGrad,
-        ema,
-        dropPath,
-        new Augment(crop, padding, minScale, !noFlip, mixup, cutmix, 1.0),
-        seed,
-        evalBatchSize);
+    return TrainConfig.builder()
+        .optEpochs(epochs)
+        .optBatchSize(batchSize)
+        .optLr(lr)
+        .optMinLr(minLr)
+        .optWarmupEpochs(warmupEpochs)
+        .optWeightDecay(weightDecay)
+        .optLabelSmoothing(smoothing)
+        .optClipGrad(clipGrad)
+        .optEmaDecay(ema)
+        .optDropPath(dropPath)
+        .optAugment(Defaults.augment(crop, padding, minScale, !noFlip, mixup, cutmix))
+        .optSeed(seed)
+        .optEvalBatchSize(evalBatchSize)
+        .build();
   }
 
   @Override
@@ -704,31 +723,31 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(
         names = "--selector-epochs",
-        defaultValue = "1",
+        defaultValue = "" + TosaRecipe.Options.SELECTOR_EPOCHS,
         description = "tosa: stage-2 epochs (selectors only)")
     int selectorEpochs;
 
     @Option(
         names = "--selector-lr",
-        defaultValue = "1e-3",
+        defaultValue = "" + TosaRecipe.Options.SELECTOR_LR,
         description = "tosa: stage-2 peak learning rate (cosine, no warm-up)")
     double selectorLr;
 
     @Option(
         names = "--distill",
-        defaultValue = "0",
+        defaultValue = "" + TosaRecipe.Options.DISTILL,
         description = "tosa: weight of soft distillation from the teacher in stage 3 (0: off)")
     double distill;
 
     @Option(
         names = "--selector-weight",
-        defaultValue = "0",
+        defaultValue = "" + TosaRecipe.Options.SELECTOR_WEIGHT,
         description = "tosa: weight of the selector KL in stage 3 (0: off)")
     double selectorWeight;
 
     @Option(
         names = "--latency-iters",
-        defaultValue = "20",
+        defaultValue = "" + TosaRecipe.Options.LATENCY_ITERS,
         description = "tosa: timed forward calls per model and batch size for the summary")
     int latencyIters;
 

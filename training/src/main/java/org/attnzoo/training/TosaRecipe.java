@@ -100,6 +100,21 @@ public final class TosaRecipe {
       double selectorWeight,
       int latencyIters) {
 
+    /** Default stage-2 epochs. */
+    public static final int SELECTOR_EPOCHS = 1;
+
+    /** Default stage-2 peak learning rate. */
+    public static final double SELECTOR_LR = 1e-3;
+
+    /** Default weight of the soft distillation in stage 3 (off). */
+    public static final double DISTILL = 0;
+
+    /** Default weight of the selector KL in stage 3 (off). */
+    public static final double SELECTOR_WEIGHT = 0;
+
+    /** Default timed forward calls per model and batch size. */
+    public static final int LATENCY_ITERS = 20;
+
     /** Checks the values. */
     public Options {
       if (teacher == null) {
@@ -130,7 +145,8 @@ public final class TosaRecipe {
      *     distillation, no selector KL in stage 3, 20 timed calls
      */
     public static Options defaults(Path teacher) {
-      return new Options(teacher, null, 1, 1e-3, 0, 0, 20);
+      return new Options(
+          teacher, null, SELECTOR_EPOCHS, SELECTOR_LR, DISTILL, SELECTOR_WEIGHT, LATENCY_ITERS);
     }
   }
 
@@ -363,23 +379,16 @@ public final class TosaRecipe {
    */
   public static TrainConfig stage2Config(TrainConfig config, Options o) {
     Augment a = config.augment();
-    return new TrainConfig(
-        o.selectorEpochs(),
-        config.batchSize(),
-        o.selectorLr(),
-        o.selectorLr() * 0.01,
-        0,
-        config.weightDecay(),
-        config.beta1(),
-        config.beta2(),
-        config.eps(),
-        0,
-        config.clipGrad(),
-        0,
-        config.dropPath(),
-        new Augment(a.crop(), a.padding(), a.minScale(), a.flip(), 0, 0, 0),
-        Seeds.mix(config.seed(), STAGE2_STREAM),
-        config.evalBatchSize());
+    return config.toBuilder()
+        .optEpochs(o.selectorEpochs())
+        .optLr(o.selectorLr())
+        .optMinLr(o.selectorLr() * 0.01)
+        .optWarmupEpochs(0)
+        .optLabelSmoothing(0)
+        .optEmaDecay(0)
+        .optAugment(new Augment(a.crop(), a.padding(), a.minScale(), a.flip(), 0, 0, 0))
+        .optSeed(Seeds.mix(config.seed(), STAGE2_STREAM))
+        .build();
   }
 
   /**
