@@ -24,15 +24,20 @@ final class ExportCommand implements Callable<Integer> {
 
   @Option(
       names = "--variant",
-      description = "variant name (default with zoo: weights or --dataset: theirs)")
+      description =
+          "variant name (default with zoo: or timm hf-hub: weights, or --dataset: theirs)")
   String variant;
 
   @Option(
       names = "--weights",
       description =
-          ".safetensors (timm) or .params file, or zoo:<variant>[-<dataset>] for weights shipped"
-              + " with attnzoo")
+          ".safetensors (timm) or .params file or URL, hf-hub:ORG/NAME (a Hugging Face Hub"
+              + " repository's model.safetensors), or zoo:<variant>[-<dataset>] for weights"
+              + " shipped with attnzoo")
   String weights;
+
+  @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
+  boolean pretrained;
 
   @Option(
       names = "--dataset",
@@ -59,7 +64,8 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ZooWeights.Resolved model = ZooWeights.resolve(variant, weights, dataset, "--weights");
+    ZooWeights.Resolved model =
+        ZooWeights.resolve(variant, weights, dataset, pretrained, "--weights");
     Variant v = Variants.get(model.variant());
     String f = format.toLowerCase(Locale.ROOT);
     if (!f.equals("onnx") && !f.equals("safetensors")) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Pretrained;
 import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Parameters;
     name = "predict",
     description = {
       "Classify images (top-5) through Criteria: one line per image, file name then classes",
-      "with probabilities, best first. Weights from --weights, or shipped with --dataset."
+      "with probabilities, best first. Weights from --weights, timm's with --pretrained, or",
+      "shipped with --dataset."
     })
 final class PredictCommand implements Callable<Integer> {
 
@@ -35,8 +37,15 @@ final class PredictCommand implements Callable<Integer> {
       description = "variant name (default with --dataset: the most accurate shipped model)")
   String variant;
 
-  @Option(names = "--weights", description = ".safetensors (timm) or .params")
+  @Option(
+      names = "--weights",
+      description =
+          ".safetensors (timm) or .params file or URL, or hf-hub:ORG/NAME (a Hugging Face Hub"
+              + " repository's model.safetensors)")
   String weights;
+
+  @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
+  boolean pretrained;
 
   @Option(
       names = "--dataset",
@@ -73,9 +82,14 @@ final class PredictCommand implements Callable<Integer> {
                               + ShippedModels.all()))
               .variant();
     }
-    if (variant == null || (weights == null) == (dataset == null)) {
+    if (variant == null && dataset == null) {
+      variant = Pretrained.variantOf(weights).orElse(null); // timm's hf-hub:timm/<variant>.<tag>
+    }
+    int sources = (weights != null ? 1 : 0) + (dataset != null ? 1 : 0) + (pretrained ? 1 : 0);
+    if (variant == null || sources != 1) {
       throw new IllegalArgumentException(
-          "give --variant and --weights FILE, or --dataset NAME (shipped weights)");
+          "give --variant with --weights FILE or --pretrained (timm's published weights), or"
+              + " --dataset NAME (shipped weights)");
     }
     Variant v = Variants.get(variant);
     if (transform.testSize) {
@@ -106,10 +120,14 @@ final class PredictCommand implements Callable<Integer> {
     if (transform.testSize) {
       builder.optArgument("testSize", true);
     }
-    Criteria<Image, Classifications> criteria =
-        weights != null
-            ? builder.optArgument("weights", weights).build()
-            : builder.optFilter("dataset", dataset).build();
+    if (weights != null) {
+      builder.optArgument("weights", weights);
+    } else if (pretrained) {
+      builder.optArgument("pretrained", true);
+    } else {
+      builder.optFilter("dataset", dataset);
+    }
+    Criteria<Image, Classifications> criteria = builder.build();
     try (ZooModel<Image, Classifications> model = criteria.loadModel();
         Predictor<Image, Classifications> predictor = model.newPredictor()) {
       for (Path file : present) {

@@ -33,15 +33,20 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--variant",
-      description = "variant name (default with zoo: weights or --dataset: theirs)")
+      description =
+          "variant name (default with zoo: or timm hf-hub: weights, or --dataset: theirs)")
   String variant;
 
   @Option(
       names = "--weights",
       description =
-          ".safetensors (timm) or .params; with --engine onnxruntime also an exported .onnx;"
-              + " zoo:<variant>[-<dataset>] for weights shipped with attnzoo")
+          ".safetensors (timm) or .params file or URL, hf-hub:ORG/NAME (a Hugging Face Hub"
+              + " repository's model.safetensors); with --engine onnxruntime also an exported"
+              + " .onnx; zoo:<variant>[-<dataset>] for weights shipped with attnzoo")
   String weights;
+
+  @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
+  boolean pretrained;
 
   @Option(
       names = "--dataset",
@@ -74,7 +79,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ZooWeights.Resolved resolved = ZooWeights.resolve(variant, weights, dataset, "--weights");
+    ZooWeights.Resolved resolved =
+        ZooWeights.resolve(variant, weights, dataset, pretrained, "--weights");
     Variant v = Variants.get(resolved.variant());
     String file = resolved.weights();
     String eng = Engines.resolve(engine);

@@ -35,7 +35,6 @@ import java.util.stream.IntStream;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.EvalTransform;
 import org.attnzoo.zoo.runtime.Engines;
-import org.attnzoo.zoo.weights.HubId;
 
 /**
  * The attnzoo {@link ModelZoo}: one model loader per variant of the {@link Variants} table, with
@@ -326,7 +325,7 @@ public class AttnZooModelZoo extends ModelZoo {
       }
       // A timm Hub id names its variant when the criteria name none; a variant named explicitly
       // still takes weights of another (a ViT at 384 loads the 224 weights, resampled).
-      String hubVariant = hubVariant(weights);
+      String hubVariant = Pretrained.variantOf(weights).orElse(null);
       boolean explicit = criteria.getArtifactId() != null || filters.containsKey("variant");
       if (!explicit && hubVariant != null && !hubVariant.equals(variant.name())) {
         throw new ModelNotFoundException(
@@ -440,18 +439,6 @@ public class AttnZooModelZoo extends ModelZoo {
         throw e;
       }
       return new ZooModel<>(model, translator);
-    }
-
-    /**
-     * The variant a timm Hub id names ({@code hf-hub:timm/<variant>.<tag>}), if it is one of the
-     * table's; null for anything else.
-     */
-    private static String hubVariant(Object weights) {
-      if (weights == null || !HubId.isHubId(weights.toString())) {
-        return null;
-      }
-      String name = HubId.parse(weights.toString()).modelName();
-      return Variants.contains(name) ? name : null;
     }
 
     private String howToGiveWeights() {

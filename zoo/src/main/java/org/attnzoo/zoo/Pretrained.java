@@ -51,6 +51,22 @@ public record Pretrained(String hubId, String absent) {
   }
 
   /**
+   * The variant a timm Hub id holds weights of: timm names its repositories {@code
+   * timm/<model>.<tag>}, so {@code hf-hub:timm/vit_tiny_patch16_224.augreg_in21k_ft_in1k} names
+   * {@code vit_tiny_patch16_224}.
+   *
+   * @param weights a weights argument, or null
+   * @return the variant, if {@code weights} is a Hub id whose model is one of the table's
+   */
+  public static java.util.Optional<String> variantOf(Object weights) {
+    if (weights == null || !HubId.isHubId(weights.toString())) {
+      return java.util.Optional.empty();
+    }
+    String name = HubId.parse(weights.toString()).modelName();
+    return Variants.contains(name) ? java.util.Optional.of(name) : java.util.Optional.empty();
+  }
+
+  /**
    * @return whether there are weights to download
    */
   public boolean available() {
