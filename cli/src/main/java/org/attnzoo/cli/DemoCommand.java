@@ -1,5 +1,6 @@
 package org.attnzoo.cli;
 
+import ai.djl.Device;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -12,7 +13,10 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.attnzoo.training.Accuracy;
+import org.attnzoo.training.Progress;
 import org.attnzoo.training.TrainConfig;
+import org.attnzoo.training.Training;
 import org.attnzoo.training.data.Augment;
 import org.attnzoo.training.data.Batches;
 import org.attnzoo.training.data.ImageSet;
@@ -73,27 +77,36 @@ final class DemoCommand implements Callable<Integer> {
     Variant v = Variants.get(variant);
     Platforms.requireBundledNatives();
     if (epochs <= 0) {
-      int n = TrainCommand.load(data, 1, 32, 10).train().size();
+      int n = Training.load(data, 1, 32, 10).train().size();
       n = maxTrain > 0 ? Math.min(n, maxTrain) : n;
       epochs = Math.max(2, (12_000 + n - 1) / n);
     }
     // The default recipe, shortened: ~12,000 images, 0.3 of an epoch of warm-up, batch 64.
     TrainConfig config = TrainConfig.defaults().withSchedule(epochs, 64, Math.min(0.3, epochs));
-    TrainCommand.Result trained =
-        TrainCommand.train(v, config, data, maxTrain, out, false, 0, device, false);
+    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
+    Training.Result trained =
+        Training.train(
+            v,
+            config,
+            Training.data(v, data, maxTrain),
+            out,
+            false,
+            0,
+            dev,
+            new Progress(System.err, true));
     System.out.println(trained.summary());
 
     int channels = (int) v.config().inputShape().get(0);
     int side = (int) v.config().inputShape().get(1);
     ImageSet test =
-        TrainCommand.load(data, channels, side, v.config().numClasses()).fit(channels, side).test();
+        Training.load(data, channels, side, v.config().numClasses()).fit(channels, side).test();
     Batches batches = new Batches(test, v.data(), v.config().numClasses());
     Criteria<NDList, NDList> criteria =
         Criteria.builder()
             .setTypes(NDList.class, NDList.class)
             .optGroupId(AttnZoo.GROUP_ID)
             .optArtifactId(v.name())
-            .optDevice(Devices.resolve(device, AttnZoo.DEFAULT_ENGINE))
+            .optDevice(dev)
             .optArgument("weights", trained.params().toString())
             .build();
     try (ZooModel<NDList, NDList> model = criteria.loadModel();
@@ -108,10 +121,8 @@ final class DemoCommand implements Callable<Integer> {
         Batches.Batch b = batches.batch(all, from, count, Augment.NONE, 0, new Random(0));
         try (NDManager sub = model.getNDManager().newSubManager()) {
           NDArray x = sub.create(b.x(), new Shape(count).addAll(image));
-          long[] pred = predictor.predict(new NDList(x)).singletonOrThrow().argMax(1).toLongArray();
-          for (int i = 0; i < count; i++) {
-            correct += pred[i] == b.labels()[i] ? 1 : 0;
-          }
+          correct +=
+              Accuracy.correct(predictor.predict(new NDList(x)).singletonOrThrow(), b.labels());
         }
       }
       int m = Math.min(latencyImages, n);

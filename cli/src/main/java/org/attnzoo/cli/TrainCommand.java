@@ -13,9 +13,11 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.attnzoo.training.Checkpoint;
 import org.attnzoo.training.EpochMetrics;
+import org.attnzoo.training.Progress;
 import org.attnzoo.training.TosaRecipe;
 import org.attnzoo.training.TrainConfig;
 import org.attnzoo.training.TrainConfig.Defaults;
+import org.attnzoo.training.Training;
 import org.attnzoo.training.TrainingRun;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.AttnZoo;
@@ -243,8 +245,10 @@ final class TrainCommand implements Callable<Integer> {
       return fineTune(v, dir);
     }
     Platforms.requireBundledNatives();
-    Result r = train(v, config(), data, maxTrain, dir, resume, stopAfter, device, quiet);
-    System.out.println(r.summary());
+    Datasets.Split split = Training.data(v, data, maxTrain);
+    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
+    System.out.println(
+        Training.train(v, config(), split, dir, resume, stopAfter, dev, progress()).summary());
     return 0;
   }
 
@@ -278,7 +282,7 @@ final class TrainCommand implements Callable<Integer> {
     Variant base = TrainingRun.withDropPath(published, config.dropPath());
     int classes = transfer.numClasses != null ? transfer.numClasses : base.config().numClasses();
     Variant target = TransferLearning.withNumClasses(base, classes);
-    Datasets.Split split = data(target, data, maxTrain);
+    Datasets.Split split = Training.data(target, data, maxTrain);
     int dataClasses = split.train().classes().size();
     if (dataClasses != classes) {
       throw new IllegalArgumentException(
@@ -297,7 +301,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean inFullStage =
         unfreezeAfter != null && resume && Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
     if (resume) {
-      checkResumedDataset(
+      Training.checkResumedDataset(
           dir.resolve(
               unfreezeAfter != null && !inFullStage ? HEAD_CHECKPOINT : TrainingRun.CHECKPOINT),
           split.name());
@@ -313,7 +317,7 @@ final class TrainCommand implements Callable<Integer> {
                 : "backbone frozen for " + unfreezeAfter + " epochs";
     String tag =
         String.format(Locale.ROOT, "init %s, %d classes, %s", transfer.initWeights, classes, mode);
-    org.attnzoo.training.Progress progress = new org.attnzoo.training.Progress(System.err, !quiet);
+    Progress progress = progress();
     try (Model model = TransferLearning.load(base, init.weights(), classes, dev)) {
       Object report = model.getProperty(TransferLearning.REPORT);
       System.err.println(
@@ -421,24 +425,14 @@ final class TrainCommand implements Callable<Integer> {
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
     // Fail on a teacher that does not fit before the data is loaded.
     TosaRecipe.loadTeacher(tosa, dense, options.teacher(), dev).close();
-    Datasets.Split split = data(v, data, maxTrain);
+    Datasets.Split split = Training.data(v, data, maxTrain);
     if (resume) {
       Path stage3 = dir.resolve(TosaRecipe.STAGE3_CHECKPOINT);
-      checkResumedDataset(
+      Training.checkResumedDataset(
           Files.exists(stage3) ? stage3 : dir.resolve(TosaRecipe.STAGE2_CHECKPOINT), split.name());
     }
     TosaRecipe.Result r =
-        TosaRecipe.run(
-            v,
-            dense,
-            config,
-            options,
-            split,
-            dir,
-            dev,
-            resume,
-            stopAfter,
-            new org.attnzoo.training.Progress(System.err, !quiet));
+        TosaRecipe.run(v, dense, config, options, split, dir, dev, resume, stopAfter, progress());
     for (EpochMetrics m : r.stage2()) {
       System.out.printf(
           Locale.ROOT,
@@ -508,25 +502,8 @@ final class TrainCommand implements Callable<Integer> {
     Files.deleteIfExists(dir.resolve(TrainingRun.PLOT));
   }
 
-  /**
-   * The dataset must be the one the checkpoint was trained on, as the variant and the recipe must
-   * (TrainingRun checks those): otherwise the run continues on other data and the saved {@code
-   * .params} names the wrong dataset.
-   */
-  static void checkResumedDataset(Path checkpoint, String dataset) throws IOException {
-    if (!Files.isRegularFile(checkpoint)) {
-      return; // TrainingRun reports the missing checkpoint
-    }
-    String trained = Checkpoint.load(checkpoint).meta().dataset();
-    if (trained != null && !trained.equals(dataset)) {
-      throw new IllegalArgumentException(
-          checkpoint
-              + " was trained on "
-              + trained
-              + ", not "
-              + dataset
-              + "; resume with the same --data, or start a new run with --overwrite");
-    }
+  private Progress progress() {
+    return new Progress(System.err, !quiet);
   }
 
   static String tosaTable(TosaRecipe.Measure d, TosaRecipe.Measure t) {
@@ -565,96 +542,6 @@ final class TrainCommand implements Callable<Integer> {
         String.format(Locale.ROOT, format, dense),
         String.format(Locale.ROOT, format, tosa),
         tosa / dense);
-  }
-
-  /**
-   * What a training command produced.
-   *
-   * @param params the saved weights
-   * @param history per-epoch metrics
-   * @param dataset the data's name
-   */
-  record Result(Path params, List<EpochMetrics> history, String dataset) {
-    String summary() {
-      EpochMetrics last = history.get(history.size() - 1);
-      return String.format(
-          Locale.ROOT,
-          "trained %d epochs on %s: test accuracy %.2f%%, %.0f train images/s; weights %s",
-          last.epoch(),
-          dataset,
-          100 * last.testAcc(),
-          last.imagesPerSecond(),
-          params);
-    }
-  }
-
-  static Result train(
-      Variant v,
-      TrainConfig config,
-      String dataSpec,
-      int maxTrain,
-      Path dir,
-      boolean resume,
-      int stopAfter,
-      String device,
-      boolean quiet)
-      throws Exception {
-    Datasets.Split split = data(v, dataSpec, maxTrain);
-    if (resume) {
-      checkResumedDataset(dir.resolve(TrainingRun.CHECKPOINT), split.name());
-    }
-    Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
-    try (TrainingRun run = new TrainingRun(v, config, split, dir, dev)) {
-      run.progress(new org.attnzoo.training.Progress(System.err, !quiet));
-      List<EpochMetrics> history = run.run(resume, stopAfter);
-      if (history.isEmpty()) {
-        throw new IllegalStateException("no epoch was trained (already finished?)");
-      }
-      EpochMetrics last = history.get(history.size() - 1);
-      Path params = dir.resolve(v.name() + ".params");
-      ParamsFile.save(
-          run.model().getBlock(),
-          v.name(),
-          v.config().inputShape(1),
-          Map.of(
-              "dataset",
-              split.name(),
-              "epochs",
-              Integer.toString(last.epoch()),
-              "test_accuracy",
-              String.format(Locale.ROOT, "%.4f", last.testAcc())),
-          params);
-      return new Result(params, history, split.name());
-    }
-  }
-
-  static Datasets.Split data(Variant v, String dataSpec, int maxTrain) throws java.io.IOException {
-    int channels = (int) v.config().inputShape().get(0);
-    int side = (int) v.config().inputShape().get(1);
-    Datasets.Split split = load(dataSpec, channels, side, v.config().numClasses());
-    if (maxTrain > 0) {
-      split = new Datasets.Split(split.name(), split.train().head(maxTrain), split.test());
-    }
-    split = split.fit(channels, side);
-    System.err.printf(
-        Locale.ROOT,
-        "training %s on %s: %d train / %d test images%n",
-        v.name(),
-        split.name(),
-        split.train().size(),
-        split.test().size());
-    return split;
-  }
-
-  static Datasets.Split load(String spec, int channels, int side, int numClasses)
-      throws java.io.IOException {
-    return switch (spec) {
-      case "fashion-mnist" -> Datasets.fashionMnistDefault();
-      case "subset" -> Datasets.fashionMnistSubset();
-      case "synthetic" ->
-          Datasets.synthetic(2000, 500, Math.min(numClasses, side / 2), channels, side, 1);
-      default -> Datasets.fromFolder(Path.of(spec), channels, side);
-    };
   }
 
   /** The options of fine-tuning from trained weights ({@link TransferLearning}). */

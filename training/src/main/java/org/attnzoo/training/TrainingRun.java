@@ -137,9 +137,6 @@ public final class TrainingRun implements AutoCloseable {
 
   private static final NDIndex ALL = new NDIndex("...");
   private static final boolean TRACE = System.getenv("ATTNZOO_TRACE") != null;
-  private static final long INIT_STREAM = 0x1_0000_0000L;
-  private static final long AUGMENT_STREAM = 0x2_0000_0000L;
-  private static final long ENGINE_STREAM = 0x3_0000_0000L;
 
   private final Variant variant;
   private final TrainConfig config;
@@ -206,7 +203,7 @@ public final class TrainingRun implements AutoCloseable {
     this.ownsModel = stage.model() == null;
     if (ownsModel) {
       Engine engine = Engine.getEngine(AttnZoo.DEFAULT_ENGINE);
-      engine.setRandomSeed(seedInt(Seeds.mix(config.seed(), INIT_STREAM)));
+      engine.setRandomSeed(Seeds.engineSeed(Seeds.mix(config.seed(), Seeds.INIT_STREAM)));
       this.model = AttnZoo.newModel(this.variant, device, null);
     } else {
       this.model = stage.model();
@@ -266,10 +263,6 @@ public final class TrainingRun implements AutoCloseable {
       return v;
     }
     return new Variant(v.name(), v.config().withDropPathRate(dropPath), v.data(), v.reference());
-  }
-
-  private static int seedInt(long seed) {
-    return (int) (seed ^ (seed >>> 32)) & Integer.MAX_VALUE;
   }
 
   /**
@@ -353,10 +346,10 @@ public final class TrainingRun implements AutoCloseable {
       long step = steps++;
       int from = s * config.batchSize();
       int count = Math.min(config.batchSize(), n - from);
-      Random r = new Random(Seeds.mix(config.seed(), AUGMENT_STREAM + step));
+      Random r = new Random(Seeds.mix(config.seed(), Seeds.AUGMENT_STREAM + step));
       Batches.Batch b =
           train.batch(order, from, count, config.augment(), config.labelSmoothing(), r);
-      engine.setRandomSeed(seedInt(Seeds.mix(config.seed(), ENGINE_STREAM + step)));
+      engine.setRandomSeed(Seeds.engineSeed(Seeds.mix(config.seed(), Seeds.ENGINE_STREAM + step)));
       lr = schedule.at(step);
       try (NDManager sm = model.getNDManager().newSubManager()) {
         NDArray x = sm.create(b.x(), new Shape(count).addAll(imageShape));
@@ -404,12 +397,7 @@ public final class TrainingRun implements AutoCloseable {
         lossSum += lossValue * count;
         hasLogits = logits != null;
         if (hasLogits) {
-          long[] pred = logits.argMax(1).toLongArray();
-          for (int i = 0; i < count; i++) {
-            if (pred[i] == b.labels()[i]) {
-              correct++;
-            }
-          }
+          correct += Accuracy.correct(logits, b.labels());
         }
       }
       seen += count;
@@ -477,12 +465,7 @@ public final class TrainingRun implements AutoCloseable {
         NDArray logits = model.getBlock().forward(store, new NDList(x), false).singletonOrThrow();
         NDArray t = sm.create(b.targets(), logits.getShape());
         lossSum += Losses.softTargetCrossEntropy(logits, t).getFloat() * count;
-        long[] pred = logits.argMax(1).toLongArray();
-        for (int i = 0; i < count; i++) {
-          if (pred[i] == b.labels()[i]) {
-            correct++;
-          }
-        }
+        correct += Accuracy.correct(logits, b.labels());
       }
     }
     return new double[] {lossSum / n, (double) correct / n};

@@ -3,7 +3,27 @@ package org.attnzoo.training.data;
 /** Derived seeds: every random stream of a run is a pure function of the run seed and a counter. */
 public final class Seeds {
 
+  /** Stream of the model's initialisation (mixed with the run seed, then the engine's seed). */
+  public static final long INIT_STREAM = 0x1_0000_0000L;
+
+  /** Stream of the per-step augmentation draws (plus the step). */
+  public static final long AUGMENT_STREAM = 0x2_0000_0000L;
+
+  /** Stream of the engine's per-step draws, e.g. DropPath (plus the step). */
+  public static final long ENGINE_STREAM = 0x3_0000_0000L;
+
+  /** Stream of the ToSA selector stage's own run seed. */
+  public static final long TOSA_STAGE2_STREAM = 0x7_0000_0000L;
+
   private Seeds() {}
+
+  /**
+   * @param seed a 64-bit seed
+   * @return the non-negative {@code int} an engine's {@code setRandomSeed} takes, from both halves
+   */
+  public static int engineSeed(long seed) {
+    return (int) (seed ^ (seed >>> 32)) & Integer.MAX_VALUE;
+  }
 
   /**
    * SplitMix64 finaliser of {@code seed} and {@code counter}: well-spread, independent-looking
