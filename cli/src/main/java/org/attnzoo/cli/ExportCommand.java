@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
+import org.attnzoo.zoo.export.OnnxFloat16;
 import org.attnzoo.zoo.export.OnnxQuantizer;
 import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
@@ -62,6 +63,15 @@ final class ExportCommand implements Callable<Integer> {
               + " (dynamic quantisation; ONNX only)")
   String quantize;
 
+  @Option(
+      names = "--precision",
+      defaultValue = "fp32",
+      description =
+          "fp32 or fp16: float16 weights and arithmetic with float32 input and output, for GPU"
+              + " deployment (ONNX only; ONNX Runtime's CPU provider lacks some float16 kernels);"
+              + " default ${DEFAULT-VALUE}")
+  String precision;
+
   @Override
   public Integer call() throws Exception {
     ZooWeights.Resolved model =
@@ -80,12 +90,29 @@ final class ExportCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--quantize int8 writes an ONNX model; got --format " + format + ", expected onnx");
     }
+    String p = precision.toLowerCase(Locale.ROOT);
+    if (!p.equals("fp32") && !p.equals("fp16")) {
+      throw new IllegalArgumentException(
+          "unknown --precision '" + precision + "'; expected fp32 or fp16");
+    }
+    boolean fp16 = p.equals("fp16");
+    if (fp16 && !f.equals("onnx")) {
+      throw new IllegalArgumentException(
+          "--precision fp16 writes an ONNX model; got --format " + format + ", expected onnx");
+    }
+    if (fp16 && int8) {
+      throw new IllegalArgumentException(
+          "--precision fp16 and --quantize int8 exclude each other: int8 keeps float32 for what it"
+              + " does not quantise; choose one");
+    }
     // Checked before minutes of loading: the target's folder must exist and be writable.
     CliChecks.requireWritableTarget(output, "--output");
     Platforms.requireBundledNatives();
     try (Model m = AttnZoo.load(v, model.weights(), Device.cpu(), AttnZoo.DEFAULT_ENGINE)) {
       if (int8) {
-        exportInt8(m, v);
+        exportConverted(m, v, OnnxQuantizer::quantizeFile);
+      } else if (fp16) {
+        exportConverted(m, v, OnnxFloat16::convertFile);
       } else if (f.equals("onnx")) {
         AttnZoo.exportOnnx(m, v, output);
       } else {
@@ -108,16 +135,29 @@ final class ExportCommand implements Callable<Integer> {
       throw e;
     }
     System.out.println(
-        "wrote " + output + " (" + f + (int8 ? " int8" : "") + ", " + v.name() + ")");
+        "wrote "
+            + output
+            + " ("
+            + f
+            + (int8 ? " int8" : fp16 ? " fp16" : "")
+            + ", "
+            + v.name()
+            + ")");
     return 0;
   }
 
-  /** The float export, then the quantisation pass over it: one exporter for both files. */
-  private void exportInt8(Model m, Variant v) throws java.io.IOException {
+  /** A pass over an ONNX file: int8 quantisation or float16 conversion. */
+  @FunctionalInterface
+  private interface OnnxPass {
+    void apply(Path source, Path target) throws java.io.IOException;
+  }
+
+  /** The float32 export, then a pass over it: one exporter for every precision. */
+  private void exportConverted(Model m, Variant v, OnnxPass pass) throws java.io.IOException {
     Path floats = java.nio.file.Files.createTempFile("attnzoo-" + v.name() + "-", ".onnx");
     try {
       AttnZoo.exportOnnx(m, v, floats);
-      OnnxQuantizer.quantizeFile(floats, output);
+      pass.apply(floats, output);
     } finally {
       java.nio.file.Files.deleteIfExists(floats);
     }

@@ -81,17 +81,18 @@ public final class OnnxQuantizer {
    *
    * @param model a float ONNX model
    * @return the quantised model; the input is unchanged
-   * @throws IllegalArgumentException if the model is already quantised or its opset is below 11
+   * @throws IllegalArgumentException if the model is already quantised or float16, or its opset is
+   *     below 11
    */
   public static OnnxMl.ModelProto quantizeDynamicInt8(OnnxMl.ModelProto model) {
     for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
-      if (p.getKey().equals(QUANTIZATION)) {
+      if (p.getKey().equals(QUANTIZATION) || p.getKey().equals(OnnxFloat16.PRECISION)) {
         throw new IllegalArgumentException(
-            "the model is already quantised ("
-                + QUANTIZATION
+            "the model is already converted ("
+                + p.getKey()
                 + " = "
                 + p.getValue()
-                + "); expected a float model, e.g. from attnzoo export --format onnx");
+                + "); expected a float32 model, e.g. from attnzoo export --format onnx");
       }
     }
     long opset = defaultOpset(model);

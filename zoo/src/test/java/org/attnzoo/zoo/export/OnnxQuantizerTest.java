@@ -84,7 +84,12 @@ class OnnxQuantizerTest {
           OnnxFiles.graphChecksum(q.getGraph()).getValue(), meta.get(OnnxFiles.GRAPH_CRC32));
       IllegalArgumentException twice =
           assertThrows(IllegalArgumentException.class, () -> OnnxQuantizer.quantizeDynamicInt8(q));
-      assertTrue(twice.getMessage().contains("already quantised"), twice.getMessage());
+      assertTrue(twice.getMessage().contains("already converted"), twice.getMessage());
+      IllegalArgumentException half =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> OnnxQuantizer.quantizeDynamicInt8(OnnxFloat16.toFloat16(f)));
+      assertTrue(half.getMessage().contains(OnnxFloat16.PRECISION), half.getMessage());
     }
   }
 
