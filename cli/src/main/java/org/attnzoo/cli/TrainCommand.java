@@ -15,6 +15,7 @@ import org.attnzoo.training.Checkpoint;
 import org.attnzoo.training.EpochMetrics;
 import org.attnzoo.training.Progress;
 import org.attnzoo.training.TosaRecipe;
+import org.attnzoo.training.TosaReport;
 import org.attnzoo.training.TrainConfig;
 import org.attnzoo.training.TrainConfig.Defaults;
 import org.attnzoo.training.Training;
@@ -453,7 +454,7 @@ final class TrainCommand implements Callable<Integer> {
       System.out.println("stopped; continue with --resume (same options)");
       return 0;
     }
-    System.out.println(tosaTable(r.dense(), r.tosa()));
+    System.out.println(TosaReport.table(r.dense(), r.tosa()));
     System.out.println("weights " + r.params() + "; summary " + dir.resolve(TosaRecipe.SUMMARY));
     return 0;
   }
@@ -504,44 +505,6 @@ final class TrainCommand implements Callable<Integer> {
 
   private Progress progress() {
     return new Progress(System.err, !quiet);
-  }
-
-  static String tosaTable(TosaRecipe.Measure d, TosaRecipe.Measure t) {
-    StringBuilder b = new StringBuilder();
-    b.append(
-        String.format(
-            Locale.ROOT,
-            "%-28s %16s %16s %8s%n",
-            "",
-            "dense",
-            String.format(Locale.ROOT, "ToSA keep %.2f", t.keepRatio()),
-            "ratio"));
-    b.append(row("test accuracy (%)", 100 * d.testAcc(), 100 * t.testAcc(), "%.2f"));
-    b.append(
-        row(
-            "attention MACs / image (M)",
-            d.attentionMacs() / 1e6,
-            t.attentionMacs() / 1e6,
-            "%.3f"));
-    b.append(row("layer MACs / image (M)", d.layerMacs() / 1e6, t.layerMacs() / 1e6, "%.3f"));
-    b.append(row("latency batch 1 (ms)", d.latencyBatch1Ms(), t.latencyBatch1Ms(), "%.3f"));
-    b.append(
-        row(
-            "latency batch " + d.evalBatch() + " (ms/image)",
-            d.latencyEvalBatchMs() / d.evalBatch(),
-            t.latencyEvalBatchMs() / t.evalBatch(),
-            "%.4f"));
-    return b.toString().stripTrailing();
-  }
-
-  private static String row(String name, double dense, double tosa, String format) {
-    return String.format(
-        Locale.ROOT,
-        "%-28s %16s %16s %8.3f%n",
-        name,
-        String.format(Locale.ROOT, format, dense),
-        String.format(Locale.ROOT, format, tosa),
-        tosa / dense);
   }
 
   /** The options of fine-tuning from trained weights ({@link TransferLearning}). */

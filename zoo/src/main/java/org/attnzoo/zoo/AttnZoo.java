@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import org.attnzoo.backbones.tosa.TosaLayers;
-import org.attnzoo.backbones.vit.VitConfig;
 import org.attnzoo.zoo.export.OnnxExportCache;
 import org.attnzoo.zoo.export.OnnxExporter;
 import org.attnzoo.zoo.io.OnnxFiles;
@@ -127,21 +125,7 @@ public final class AttnZoo {
    * @return the variant to build
    */
   public static Variant storedLayout(Variant variant, Map<String, String> properties) {
-    if (!(variant.config() instanceof VitConfig vit) || !(vit.layers() instanceof TosaLayers t)) {
-      return variant;
-    }
-    String keep = properties.get(ParamsFile.TOSA_KEEP_RATIO);
-    if (keep == null || Double.parseDouble(keep) == t.keepRatio()) {
-      return variant;
-    }
-    TosaLayers layers =
-        new TosaLayers(
-            Double.parseDouble(keep), t.selectiveLayers(), t.selectorHidden(), t.selectorKernel());
-    return new Variant(
-        variant.name(),
-        vit.toBuilder().optLayers(layers).build(),
-        variant.data(),
-        variant.reference());
+    return TosaVariants.storedLayout(variant, properties);
   }
 
   /**

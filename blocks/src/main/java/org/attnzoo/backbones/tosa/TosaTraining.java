@@ -1,14 +1,10 @@
 package org.attnzoo.backbones.tosa;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Optimizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -22,19 +18,18 @@ import org.attnzoo.nn.ParameterPaths;
 import org.attnzoo.nn.Scalars;
 
 /**
- * The ToSA training recipe (Singh et al., 2024, Sec. 3.2), as losses and parameter sets a trainer
- * can wire up:
+ * The losses and parameter sets of the ToSA training recipe (Singh et al., 2024, Sec. 3.2); the
+ * training module's {@code TosaRecipe} runs the stages with them:
  *
  * <ol>
  *   <li>train the dense ViT (any ViT recipe); {@link #copyBackbone} moves its weights into a ToSA
  *       model of the same size;
- *   <li>train only the selectors ({@link #freezeBackbone}) to predict the dense model's next-layer
- *       attention: {@link #selectorLoss}, the KL divergence between the dense model's softmax
- *       attention of layer {@code i} and the selector's prediction from layer {@code i - 1}; {@link
- *       #stage2Step} is a plain GradientCollector step for it;
- *   <li>fine-tune the whole ToSA model with selection active ({@link #unfreezeAll}): {@link
- *       #stage3Loss}, cross-entropy, optionally plus soft distillation from the dense teacher and
- *       the selector loss.
+ *   <li>train only the selectors ({@link #selectorParameters}) to predict the dense model's
+ *       next-layer attention: {@link #selectorLoss}, the KL divergence between the dense model's
+ *       softmax attention of layer {@code i} and the selector's prediction from layer {@code i -
+ *       1};
+ *   <li>fine-tune the whole ToSA model with selection active: {@link #stage3Loss}, the task loss
+ *       optionally plus soft distillation from the dense teacher and the selector loss.
  * </ol>
  */
 public final class TosaTraining {
@@ -128,36 +123,33 @@ public final class TosaTraining {
   }
 
   /**
-   * The stage-3 loss: cross-entropy on the labels, plus {@code distillWeight} times the soft
-   * distillation {@code KL(softmax(teacher) || softmax(student))} (DeiT's soft variant, temperature
-   * 1), plus {@code selectorWeight} times {@link #selectorLoss}. Weights of 0 skip the teacher.
+   * The stage-3 loss: the task loss of the ToSA model's logits (cross-entropy of some kind), plus
+   * {@code distillWeight} times {@link #softDistillation} from the dense teacher, plus {@code
+   * selectorWeight} times {@link #selectorLoss}. Weights of 0 skip the teacher.
    *
-   * @param tosa the ToSA model, run with selection active
+   * @param taskLoss the scalar task loss of {@code logits}
+   * @param logits the ToSA model's logits for {@code images}, run with selection active
+   * @param tosa the ToSA model
    * @param teacher the dense model (may be null when both weights are 0)
    * @param ps the parameter store
    * @param images {@code [B, C, H, W]}
-   * @param labels class indices {@code [B]}
    * @param distillWeight weight of the logit distillation
    * @param selectorWeight weight of the selector loss
    * @return the scalar loss
    */
   public static NDArray stage3Loss(
+      NDArray taskLoss,
+      NDArray logits,
       VisionTransformer tosa,
       VisionTransformer teacher,
       ParameterStore ps,
       NDArray images,
-      NDArray labels,
       float distillWeight,
       float selectorWeight) {
-    NDArray logits = tosa.forward(ps, new NDList(images), true).singletonOrThrow();
-    NDArray logQ = logits.logSoftmax(1);
-    NDArray index = labels.toType(DataType.INT64, false).reshape(-1, 1);
-    NDArray loss = logQ.gather(index, 1).neg().mean();
+    NDArray loss = taskLoss;
     if (distillWeight > 0) {
       NDArray t = teacher.forward(ps, new NDList(images), false).singletonOrThrow().stopGradient();
-      NDArray logP = t.logSoftmax(1);
-      NDArray kd = logP.exp().mul(logP.sub(logQ)).sum(new int[] {1}).mean();
-      loss = loss.add(Scalars.mul(kd, distillWeight));
+      loss = loss.add(Scalars.mul(softDistillation(logits, t), distillWeight));
     }
     if (selectorWeight > 0) {
       loss = loss.add(Scalars.mul(selectorLoss(tosa, teacher, ps, images, true), selectorWeight));
@@ -166,34 +158,24 @@ public final class TosaTraining {
   }
 
   /**
-   * One stage-2 step: selector loss, backward, optimizer update of the selector parameters, their
-   * gradients cleared. Call {@link #freezeBackbone} first.
+   * Soft distillation (Hinton et al., 2015, temperature 1; DeiT's soft variant): {@code mean_i
+   * KL(softmax(t_i) || softmax(z_i))}. The teacher's logits should carry no gradient.
    *
-   * @param tosa the ToSA model
-   * @param teacher the dense model (may be {@code tosa})
-   * @param ps the parameter store
-   * @param images {@code [B, C, H, W]}
-   * @param optimizer updates the selector parameters
-   * @return the loss before the update
+   * @param logits the student's {@code [batch, classes]}
+   * @param teacherLogits the teacher's {@code [batch, classes]}
+   * @return a scalar
    */
-  public static float stage2Step(
-      VisionTransformer tosa,
-      VisionTransformer teacher,
-      ParameterStore ps,
-      NDArray images,
-      Optimizer optimizer) {
-    float value;
-    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = selectorLoss(tosa, teacher, ps, images, true);
-      gc.backward(loss);
-      value = loss.getFloat();
+  public static NDArray softDistillation(NDArray logits, NDArray teacherLogits) {
+    if (!logits.getShape().equals(teacherLogits.getShape())) {
+      throw new IllegalArgumentException(
+          "logits "
+              + logits.getShape()
+              + " and teacher logits "
+              + teacherLogits.getShape()
+              + " differ");
     }
-    for (Parameter p : selectorParameters(tosa).values()) {
-      NDArray grad = p.getArray().getGradient();
-      optimizer.update(p.getId(), p.getArray(), grad);
-      grad.subi(grad);
-    }
-    return value;
+    NDArray logP = teacherLogits.logSoftmax(1);
+    return logP.exp().mul(logP.sub(logits.logSoftmax(1))).sum(new int[] {1}).mean();
   }
 
   /**
@@ -216,25 +198,6 @@ public final class TosaTraining {
               }
             });
     return out;
-  }
-
-  /**
-   * Stage 2: freezes every parameter except the selectors'.
-   *
-   * @param tosa a ToSA model
-   */
-  public static void freezeBackbone(VisionTransformer tosa) {
-    tosa.freezeParameters(true);
-    selectorParameters(tosa).values().forEach(p -> p.freeze(false));
-  }
-
-  /**
-   * Stage 3: makes every parameter trainable again.
-   *
-   * @param tosa a ToSA model
-   */
-  public static void unfreezeAll(VisionTransformer tosa) {
-    tosa.freezeParameters(false);
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.attnzoo.training.recipe;
 
 import ai.djl.ndarray.NDArray;
+import org.attnzoo.backbones.tosa.TosaTraining;
 
 /** Loss functions of the recipe. */
 public final class Losses {
@@ -26,23 +27,14 @@ public final class Losses {
   }
 
   /**
-   * Soft distillation (Hinton et al., 2015, temperature 1; DeiT's soft variant): {@code mean_i
-   * KL(softmax(t_i) || softmax(z_i))}. The teacher's logits should carry no gradient.
+   * Soft distillation (Hinton et al., 2015, temperature 1): {@code mean_i KL(softmax(t_i) ||
+   * softmax(z_i))}, the ToSA recipe's ({@link TosaTraining#softDistillation}) for any model.
    *
    * @param logits the student's {@code [batch, classes]}
-   * @param teacherLogits the teacher's {@code [batch, classes]}
+   * @param teacherLogits the teacher's {@code [batch, classes]}, without gradient
    * @return a scalar
    */
   public static NDArray softDistillation(NDArray logits, NDArray teacherLogits) {
-    if (!logits.getShape().equals(teacherLogits.getShape())) {
-      throw new IllegalArgumentException(
-          "logits "
-              + logits.getShape()
-              + " and teacher logits "
-              + teacherLogits.getShape()
-              + " differ");
-    }
-    NDArray logP = teacherLogits.logSoftmax(1);
-    return logP.exp().mul(logP.sub(logits.logSoftmax(1))).sum(new int[] {1}).mean();
+    return TosaTraining.softDistillation(logits, teacherLogits);
   }
 }
