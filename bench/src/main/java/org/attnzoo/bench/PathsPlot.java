@@ -84,7 +84,7 @@ public final class PathsPlot {
     int left = 70;
     int top = 40;
     int plotH = 360;
-    int groupW = 40 + 18 * SIDES.size();
+    int groupW = Math.max(150, 40 + 18 * SIDES.size());
     int width = left + 20 + groupW * Math.max(1, groups.size()) + 170;
     int height = top + plotH + 90;
     double lo = Double.MAX_VALUE;
@@ -130,7 +130,11 @@ public final class PathsPlot {
         g.fillRect(x + 18 * s, bottom - h, 15, h);
       }
       g.setColor(Color.BLACK);
-      g.drawString(e.getKey(), x, bottom + 16);
+      // Variant on one line, batch under it: the names are wider than their bar groups.
+      String[] label = e.getKey().split(" (?=b=)");
+      for (int l = 0; l < label.length; l++) {
+        g.drawString(label[l], x, bottom + 16 + 14 * l);
+      }
       x += groupW;
     }
     g.setStroke(new BasicStroke(1));
