@@ -7,12 +7,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -29,9 +23,9 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.attnzoo.attention.AttentionMechanisms;
 import org.attnzoo.attention.AttentionSpec;
+import org.attnzoo.training.LinePlot;
 import org.attnzoo.zoo.runtime.ForwardTiming;
 
 /**
@@ -425,98 +419,19 @@ public final class LinearAttentionBench {
   private static void plot(
       Path file, List<Point> points, List<String> mechanisms, Map<String, double[]> fits)
       throws IOException {
-    System.setProperty("java.awt.headless", "true");
-    int w = 900;
-    int h = 600;
-    int left = 90;
-    int right = 180;
-    int top = 40;
-    int bottom = 70;
-    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = img.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, w, h);
-    double minX = points.stream().mapToDouble(p -> Math.log10(p.n())).min().orElse(0);
-    double maxX = points.stream().mapToDouble(p -> Math.log10(p.n())).max().orElse(1);
-    double minY =
-        Math.floor(points.stream().mapToDouble(p -> Math.log10(p.minMs())).min().orElse(0));
-    double maxY =
-        Math.ceil(points.stream().mapToDouble(p -> Math.log10(p.minMs())).max().orElse(1));
-    if (maxX == minX) {
-      maxX = minX + 1;
+    List<LinePlot.Series> series = new ArrayList<>();
+    for (String m : mechanisms) {
+      List<Point> mine = points.stream().filter(p -> p.mechanism().equals(m)).toList();
+      series.add(
+          new LinePlot.Series(
+              String.format(Locale.ROOT, "%s (slope %.2f)", m, fits.get(m)[1]),
+              mine.stream().mapToDouble(Point::n).toArray(),
+              mine.stream().mapToDouble(Point::minMs).toArray()));
     }
-    if (maxY == minY) {
-      maxY = minY + 1;
-    }
-    double fx0 = minX;
-    double fx1 = maxX;
-    double fy0 = minY;
-    double fy1 = maxY;
-    java.util.function.DoubleUnaryOperator px =
-        v -> left + (v - fx0) / (fx1 - fx0) * (w - left - right);
-    java.util.function.DoubleUnaryOperator py =
-        v -> h - bottom - (v - fy0) / (fy1 - fy0) * (h - top - bottom);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-    g.setColor(new Color(225, 225, 225));
-    for (double y = minY; y <= maxY; y++) {
-      int yy = (int) py.applyAsDouble(y);
-      g.drawLine(left, yy, w - right, yy);
-      g.setColor(Color.DARK_GRAY);
-      double ms = Math.pow(10, y);
-      String label = ms >= 1 ? String.format(Locale.ROOT, "%.0f ms", ms) : ms + " ms";
-      g.drawString(label, 10, yy + 5);
-      g.setColor(new Color(225, 225, 225));
-    }
-    long[] ns = points.stream().mapToLong(Point::n).distinct().sorted().toArray();
-    for (long n : ns) {
-      int xx = (int) px.applyAsDouble(Math.log10(n));
-      g.drawLine(xx, top, xx, h - bottom);
-      g.setColor(Color.DARK_GRAY);
-      g.drawString(Long.toString(n), xx - 15, h - bottom + 20);
-      g.setColor(new Color(225, 225, 225));
-    }
-    g.setColor(Color.BLACK);
-    g.drawRect(left, top, w - left - right, h - top - bottom);
-    g.drawString("tokens N (log)", w / 2 - 60, h - 20);
-    g.drawString(
+    LinePlot.write(
+        file,
         String.format(
             Locale.ROOT, "attention forward time (best of k), C=%d, batch 1 (log-log)", DIM),
-        left,
-        25);
-    Color[] palette = {
-      Color.BLACK,
-      new Color(0xd62728),
-      new Color(0x1f77b4),
-      new Color(0x2ca02c),
-      new Color(0xff7f0e)
-    };
-    g.setStroke(new BasicStroke(2f));
-    int legendY = top + 20;
-    for (int i = 0; i < mechanisms.size(); i++) {
-      String m = mechanisms.get(i);
-      g.setColor(palette[i % palette.length]);
-      int[] xs =
-          points.stream()
-              .filter(p -> p.mechanism().equals(m))
-              .mapToInt(p -> (int) px.applyAsDouble(Math.log10(p.n())))
-              .toArray();
-      int[] ys =
-          points.stream()
-              .filter(p -> p.mechanism().equals(m))
-              .mapToInt(p -> (int) py.applyAsDouble(Math.log10(p.minMs())))
-              .toArray();
-      g.drawPolyline(xs, ys, xs.length);
-      for (int k = 0; k < xs.length; k++) {
-        g.fillOval(xs[k] - 4, ys[k] - 4, 8, 8);
-      }
-      g.drawString(
-          String.format(Locale.ROOT, "%s (slope %.2f)", m, fits.get(m)[1]),
-          w - right + 12,
-          legendY);
-      legendY += 22;
-    }
-    g.dispose();
-    ImageIO.write(img, "png", file.toFile());
+        List.of(new LinePlot.Panel("forward time", "tokens N", " ms", true, series)));
   }
 }
