@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * <pre>
  * java -cp 'cli/target/lib/*' scripts/OnnxFusions.java fusions NAME=FILE.onnx ...
  * java -cp 'cli/target/lib/*' scripts/OnnxFusions.java bench THREADS REPEATS \
- *     VARIANT TORCH.onnx NAME=FILE.onnx [NAME=FILE.onnx ...]
+ *     VARIANT TORCH.onnx [NAME=FILE.onnx ...]
  * </pre>
  *
  * fusions: the op histogram of each file and of ORT's optimised graph (ORT_ENABLE_ALL, written by
@@ -49,9 +49,9 @@ public class OnnxFusions {
         Files.delete(opt);
       }
     } else if (args[0].equals("bench")) {
-      if (args.length < 7 || !args[5].contains("=")) {
+      if (args.length < 5 || (args.length > 5 && !args[5].contains("="))) {
         throw new IllegalArgumentException(
-            "bench THREADS REPEATS VARIANT TORCH.onnx NAME=FILE.onnx...; got "
+            "bench THREADS REPEATS VARIANT TORCH.onnx [NAME=FILE.onnx...]; got "
                 + Arrays.toString(args));
       }
       if (!Boolean.getBoolean("noheader")) {
