@@ -8,11 +8,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import org.attnzoo.training.Checkpoint;
 import org.attnzoo.training.EpochMetrics;
+import org.attnzoo.training.FineTuning;
 import org.attnzoo.training.Progress;
 import org.attnzoo.training.TosaRecipe;
 import org.attnzoo.training.TosaReport;
@@ -28,7 +27,6 @@ import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.AtomicFiles;
 import org.attnzoo.zoo.runtime.Devices;
 import org.attnzoo.zoo.runtime.Platforms;
-import org.attnzoo.zoo.weights.ParamsFile;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,10 +48,10 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Callable<Integer> {
 
   /** Checkpoint of the head-only stage of {@code --unfreeze-after}. */
-  static final String HEAD_CHECKPOINT = "head.ckpt";
+  static final String HEAD_CHECKPOINT = FineTuning.HEAD_CHECKPOINT;
 
   /** Stage name of the head-only epochs in metrics.csv. */
-  static final String HEAD_STAGE = "head";
+  static final String HEAD_STAGE = FineTuning.HEAD_STAGE;
 
   @Option(
       names = "--variant",
@@ -254,12 +252,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * Fine-tuning from trained weights, as timm's {@code num_classes=K} with the head alone or the
-   * whole model trained: {@link TransferLearning} loads the weights and starts a new head, {@link
-   * TrainingRun} trains the caller's model. With {@code --unfreeze-after E} the head trains alone
-   * for E epochs ({@value #HEAD_CHECKPOINT}), then everything for the rest, each stage with its own
-   * warm-up and cosine schedule: a new head's large early gradients would otherwise reach the
-   * backbone at the peak learning rate.
+   * Fine-tuning from trained weights ({@link FineTuning}): the options checked against each other
+   * and the data, the weights loaded with a new head ({@link TransferLearning}), then the stages.
    */
   private int fineTune(Variant published, Path dir) throws Exception {
     TrainConfig config = config();
@@ -299,108 +293,24 @@ final class TrainCommand implements Callable<Integer> {
               + "; give --num-classes "
               + dataClasses);
     }
-    boolean inFullStage =
-        unfreezeAfter != null && resume && Files.exists(dir.resolve(TrainingRun.CHECKPOINT));
+    FineTuning.Plan plan =
+        new FineTuning.Plan(transfer.initWeights, classes, transfer.freezeBackbone, unfreezeAfter);
     if (resume) {
-      Training.checkResumedDataset(
-          dir.resolve(
-              unfreezeAfter != null && !inFullStage ? HEAD_CHECKPOINT : TrainingRun.CHECKPOINT),
-          split.name());
+      Training.checkResumedDataset(plan.resumeCheckpoint(dir, resume), split.name());
     }
     Platforms.requireBundledNatives();
     Device dev = Devices.resolve(device, AttnZoo.DEFAULT_ENGINE);
-    // A resumed run must start from the same weights, head and freezing as the checkpoint's.
-    String mode =
-        !transfer.freezeBackbone
-            ? "all trained"
-            : unfreezeAfter == null
-                ? "backbone frozen"
-                : "backbone frozen for " + unfreezeAfter + " epochs";
-    String tag =
-        String.format(Locale.ROOT, "init %s, %d classes, %s", transfer.initWeights, classes, mode);
-    Progress progress = progress();
     try (Model model = TransferLearning.load(base, init.weights(), classes, dev)) {
       Object report = model.getProperty(TransferLearning.REPORT);
       System.err.println(
           "init weights " + transfer.initWeights + (report != null ? ": " + report : ""));
-      if (transfer.freezeBackbone) {
-        TransferLearning.freezeBackbone(model, base, true);
-      }
-      List<EpochMetrics> history = new ArrayList<>();
-      int ran = 0;
-      if (unfreezeAfter != null) {
-        if (inFullStage) {
-          // The full stage's checkpoint holds every weight; the head stage only gives its rows.
-          history.addAll(Checkpoint.load(dir.resolve(HEAD_CHECKPOINT)).meta().history());
-        } else {
-          TrainingRun.Stage head =
-              new TrainingRun.Stage(
-                  HEAD_STAGE,
-                  HEAD_CHECKPOINT,
-                  model,
-                  null,
-                  TrainingRun.Objective.CROSS_ENTROPY,
-                  tag,
-                  List.of());
-          TrainConfig headConfig =
-              config.withSchedule(
-                  unfreezeAfter,
-                  config.batchSize(),
-                  Math.min(config.warmupEpochs(), unfreezeAfter));
-          try (TrainingRun run =
-              new TrainingRun(target, headConfig, split, dir, dev, head).progress(progress)) {
-            history.addAll(run.run(resume, stopAfter));
-            ran = run.ranInLastCall();
-          }
-          if (history.size() < unfreezeAfter || (stopAfter > 0 && ran >= stopAfter)) {
-            System.out.println("stopped; continue with --resume (same options)");
-            return 0;
-          }
-        }
-        TransferLearning.freezeBackbone(model, base, false);
-        progress.log("backbone unfrozen: the whole model trains");
-      }
-      int rest = config.epochs() - (unfreezeAfter != null ? unfreezeAfter : 0);
-      TrainConfig restConfig =
-          config.withSchedule(rest, config.batchSize(), Math.min(config.warmupEpochs(), rest));
-      TrainingRun.Stage stage =
-          new TrainingRun.Stage(
-              EpochMetrics.TRAIN,
-              TrainingRun.CHECKPOINT,
-              model,
-              null,
-              TrainingRun.Objective.CROSS_ENTROPY,
-              tag,
-              history);
-      List<EpochMetrics> trained;
-      try (TrainingRun run =
-          new TrainingRun(target, restConfig, split, dir, dev, stage).progress(progress)) {
-        trained =
-            run.run(
-                unfreezeAfter != null ? inFullStage : resume, stopAfter > 0 ? stopAfter - ran : 0);
-      }
-      if (trained.size() < rest) {
+      FineTuning.Result r =
+          FineTuning.run(
+              model, base, target, plan, config, split, dir, dev, resume, stopAfter, progress());
+      if (!r.finished()) {
         System.out.println("stopped; continue with --resume (same options)");
         return 0;
       }
-      EpochMetrics last = trained.get(trained.size() - 1);
-      Path params = dir.resolve(target.name() + ".params");
-      ParamsFile.save(
-          model.getBlock(),
-          target.name(),
-          target.config().inputShape(1),
-          Map.of(
-              "dataset",
-              split.name(),
-              "epochs",
-              Integer.toString(config.epochs()),
-              "test_accuracy",
-              String.format(Locale.ROOT, "%.4f", last.testAcc()),
-              "init_weights",
-              transfer.initWeights,
-              "num_classes",
-              Integer.toString(classes)),
-          params);
       System.out.printf(
           Locale.ROOT,
           "fine-tuned %s from %s to %d classes, %d epochs on %s (%s): test accuracy %.2f%%;"
@@ -410,9 +320,9 @@ final class TrainCommand implements Callable<Integer> {
           classes,
           config.epochs(),
           split.name(),
-          mode,
-          100 * last.testAcc(),
-          params);
+          plan.mode(),
+          100 * r.history().get(r.history().size() - 1).testAcc(),
+          r.params());
       return 0;
     }
   }
