@@ -47,45 +47,17 @@ public class Conv2Former extends AbstractBackbone<Conv2FormerConfig> {
   public Conv2Former(Conv2FormerConfig config) {
     super("Conv2Former", config);
     List<Integer> dims = config.dims();
-    long stemWidth = dims.get(0) / 2;
     List<Block> down = new ArrayList<>();
-    down.add(
-        addChildBlock(
-            "downsample_layers.0",
-            new NamedSequential()
-                .add("0", conv(stemWidth, 3, 2, 1, false))
-                .add("1", ElementwiseActivation.gelu())
-                .add("2", BatchNorm.of(stemWidth))
-                .add("3", conv(stemWidth, 3, 1, 1, false))
-                .add("4", ElementwiseActivation.gelu())
-                .add("5", BatchNorm.of(stemWidth))
-                .add("6", conv(dims.get(0), 2, 2, 0, false))));
-    for (int i = 1; i < 4; i++) {
-      down.add(
-          addChildBlock(
-              "downsample_layers." + i,
-              new NamedSequential()
-                  .add("0", LayerNorm2d.withContiguousOutput(dims.get(i - 1), 1e-6f))
-                  .add("1", conv(dims.get(i), 2, 2, 0, true))));
+    for (int i = 0; i < 4; i++) {
+      down.add(addChildBlock("downsample_layers." + i, downsampling(dims, i)));
     }
     float[][] rates = StochasticDepth.linear(config.depths(), config.dropPathRate());
     // Each stage runs after its own downsampling layer.
     List<Block> trunk = new ArrayList<>();
     List<FeatureInfo> info = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      NamedSequential stage = new NamedSequential();
-      for (int j = 0; j < rates[i].length; j++) {
-        stage.add(
-            String.valueOf(j),
-            new Conv2FormerBlock(
-                dims.get(i),
-                config.kernelSize(),
-                config.mlpRatio(),
-                rates[i][j],
-                config.layerScaleInit()));
-      }
       trunk.add(down.get(i));
-      trunk.add(addChildBlock("stages." + i, stage));
+      trunk.add(addChildBlock("stages." + i, stage(config, i, rates[i])));
       info.add(new FeatureInfo(dims.get(i), 4 << i, "stages." + i));
     }
     setTrunk(trunk, stageIndices(1, 2, 4), info);
@@ -100,6 +72,43 @@ public class Conv2Former extends AbstractBackbone<Conv2FormerConfig> {
     // Official Conv2Former _init_weights: every nn.Conv2d and nn.Linear trunc_normal_(std=.02)
     // (timm's), bias 0.
     declareInit(TimmInit.Rule.TRUNC_NORMAL, TimmInit.Rule.TRUNC_NORMAL);
+  }
+
+  /**
+   * {@code downsample_layers.i}: the stem (stride 4) for stage 0, else LayerNorm and a stride-2
+   * conv.
+   */
+  private static NamedSequential downsampling(List<Integer> dims, int i) {
+    if (i > 0) {
+      return new NamedSequential()
+          .add("0", LayerNorm2d.withContiguousOutput(dims.get(i - 1), 1e-6f))
+          .add("1", conv(dims.get(i), 2, 2, 0, true));
+    }
+    long stemWidth = dims.get(0) / 2;
+    return new NamedSequential()
+        .add("0", conv(stemWidth, 3, 2, 1, false))
+        .add("1", ElementwiseActivation.gelu())
+        .add("2", BatchNorm.of(stemWidth))
+        .add("3", conv(stemWidth, 3, 1, 1, false))
+        .add("4", ElementwiseActivation.gelu())
+        .add("5", BatchNorm.of(stemWidth))
+        .add("6", conv(dims.get(0), 2, 2, 0, false));
+  }
+
+  /** {@code stages.i}: its blocks {@code 0, 1, ..} with their stochastic-depth rates. */
+  private static NamedSequential stage(Conv2FormerConfig config, int i, float[] rates) {
+    NamedSequential stage = new NamedSequential();
+    for (int j = 0; j < rates.length; j++) {
+      stage.add(
+          String.valueOf(j),
+          new Conv2FormerBlock(
+              config.dims().get(i),
+              config.kernelSize(),
+              config.mlpRatio(),
+              rates[j],
+              config.layerScaleInit()));
+    }
+    return stage;
   }
 
   private static Conv2d conv(long out, int kernel, int stride, int padding, boolean bias) {
