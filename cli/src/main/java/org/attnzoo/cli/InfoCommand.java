@@ -1,9 +1,11 @@
 package org.attnzoo.cli;
 
+import ai.djl.Device;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.AutoEngine;
 import org.attnzoo.zoo.DataConfig;
 import org.attnzoo.zoo.Labels;
 import org.attnzoo.zoo.Variant;
@@ -55,6 +57,12 @@ final class InfoCommand implements Callable<Integer> {
         r.gmacs() == null ? "-" : r.gmacs(),
         r.top1() == null ? "-" : r.top1(),
         r.source());
+    // What --engine auto (and Criteria without optEngine) picks for CPU inference, and why.
+    for (int batch : new int[] {1, 8}) {
+      AutoEngine.Choice choice = AutoEngine.choose(v, batch, Device.cpu());
+      System.out.printf(
+          "engine auto, batch %d: %s (%s)%n", batch, choice.engine(), choice.reason());
+    }
     return 0;
   }
 }

@@ -14,6 +14,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.AutoEngine;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.io.Npy;
@@ -65,8 +66,9 @@ final class RunCommand implements Callable<Integer> {
       names = "--engine",
       defaultValue = "auto",
       description =
-          "pytorch, onnxruntime or auto (PyTorch, or ONNX Runtime on ARMv8.0 CPUs where PyTorch"
-              + " cannot run); default ${DEFAULT-VALUE}")
+          "pytorch, onnxruntime or auto (the engine measured fastest for the variant and batch,"
+              + " see attnzoo info; ONNX Runtime for an .onnx file and on ARMv8.0 CPUs where"
+              + " PyTorch cannot run); default ${DEFAULT-VALUE}")
   String engine;
 
   @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or auto")
@@ -83,8 +85,24 @@ final class RunCommand implements Callable<Integer> {
         ZooWeights.resolve(variant, weights, dataset, pretrained, "--weights");
     Variant v = Variants.get(resolved.variant());
     String file = resolved.weights();
-    String eng = Engines.resolve(engine);
     boolean onnxFile = file.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
+    boolean auto = engine.equalsIgnoreCase("auto");
+    // Everything the user named is checked before the model is built and run.
+    CliChecks.requireInputFile(input, "--input", "a .npy file, [B, C, H, W] float32");
+    CliChecks.requireWritableTarget(output, "--output");
+    Tensor in = Npy.read(input);
+    String eng;
+    if (auto && onnxFile) {
+      eng = Engines.ONNX_RUNTIME;
+    } else if (auto) {
+      int batch = in.shape().dimension() > 0 ? (int) in.shape().get(0) : 1;
+      AutoEngine.Choice choice =
+          AutoEngine.choose(v, batch, Devices.resolve(device, Engines.PYTORCH));
+      eng = choice.engine();
+      System.err.println("--engine auto: " + eng + " (" + choice.reason() + ")");
+    } else {
+      eng = Engines.resolve(engine);
+    }
     if (onnxFile && !Engines.isOnnxRuntime(eng)) {
       throw new IllegalArgumentException(
           "--weights "
@@ -93,10 +111,6 @@ final class RunCommand implements Callable<Integer> {
               + engine
               + " engine reads .safetensors and .params weights)");
     }
-    // Everything the user named is checked before the model is built and run.
-    CliChecks.requireInputFile(input, "--input", "a .npy file, [B, C, H, W] float32");
-    CliChecks.requireWritableTarget(output, "--output");
-    Tensor in = Npy.read(input);
     checkInput(in, v, Engines.isOnnxRuntime(eng));
     if (!Engines.isOnnxRuntime(eng) || !onnxFile) {
       Platforms.requireBundledNatives(); // PyTorch runs the model or exports it on the fly

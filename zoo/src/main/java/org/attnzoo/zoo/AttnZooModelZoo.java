@@ -83,8 +83,13 @@ import org.attnzoo.zoo.runtime.Engines;
  *
  * <p>With {@code optEngine("OnnxRuntime")} the model runs on ONNX Runtime: {@code
  * optArgument("onnx", file)} names a model written by {@code attnzoo export}, or the {@code
- * weights} are exported on the fly. Inputs and outputs: {@code Image -> Classifications} or {@code
- * NDList -> NDList}.
+ * weights} are exported on the fly (and cached, {@link org.attnzoo.zoo.export.OnnxExportCache}).
+ * Without {@code optEngine}, classification with given weights ({@code Image -> Classifications})
+ * runs on the engine measured fastest for the variant ({@link AutoEngine}: PyTorch unless ONNX
+ * Runtime is on the class path and was measured faster); {@code NDList -> NDList}, transfer
+ * learning ({@code numClasses}, {@code freezeBackbone}) and random initialisation use PyTorch,
+ * whose model has a block to work with. Inputs and outputs: {@code Image -> Classifications} or
+ * {@code NDList -> NDList}.
  */
 public class AttnZooModelZoo extends ModelZoo {
 
@@ -392,8 +397,19 @@ public class AttnZooModelZoo extends ModelZoo {
       Variant built =
           numClasses == null ? sized : TransferLearning.withNumClasses(sized, numClasses);
       Device device = criteria.getDevice() == null ? Device.cpu() : criteria.getDevice();
+      boolean freeze = Boolean.parseBoolean(String.valueOf(args.get("freezeBackbone")));
+      String engine = criteria.getEngine();
+      if (engine == null
+          && built == sized
+          && !freeze
+          && (weights != null || onnx != null)
+          && !NDList.class.equals(criteria.getOutputClass())) {
+        // No optEngine, end-to-end inference (Image -> Classifications): run where it was measured
+        // fastest (AutoEngine). NDList -> NDList keeps PyTorch, whose model has a block to use.
+        engine = AutoEngine.choose(sized, 1, device).engine();
+      }
       Model model;
-      if (Engines.isOnnxRuntime(criteria.getEngine())) {
+      if (Engines.isOnnxRuntime(engine)) {
         if (built != sized) {
           throw new IllegalArgumentException(
               "numClasses needs the PyTorch engine (a new classifier is built and trained there);"
@@ -411,15 +427,14 @@ public class AttnZooModelZoo extends ModelZoo {
       } else if (weights != null) {
         model =
             built == sized
-                ? AttnZoo.load(sized, weights.toString(), device, criteria.getEngine())
-                : TransferLearning.load(
-                    sized, weights.toString(), numClasses, device, criteria.getEngine());
+                ? AttnZoo.load(sized, weights.toString(), device, engine)
+                : TransferLearning.load(sized, weights.toString(), numClasses, device, engine);
       } else if (random) {
-        model = AttnZoo.newModel(built, device, criteria.getEngine());
+        model = AttnZoo.newModel(built, device, engine);
       } else {
         throw new ModelNotFoundException(howToGiveWeights());
       }
-      if (Boolean.parseBoolean(String.valueOf(args.get("freezeBackbone")))) {
+      if (freeze) {
         TransferLearning.freezeBackbone(model, sized, true);
       }
       Translator<I, O> translator;

@@ -20,9 +20,10 @@ import org.attnzoo.zoo.runtime.Engines;
  *
  * <p>The measurements ship with the zoo ({@code engine-latency.csv} beside this class, made by
  * {@code scripts/bench_paths.sh}: attnzoo on DJL's PyTorch engine against attnzoo's ONNX export on
- * ONNX Runtime, interleaved in one run). A variant without a row of its own takes its family's;
- * with neither, PyTorch stays. Training, transfer learning and GPUs always use PyTorch: ONNX
- * Runtime runs inference only, and the GPU figures have not been measured.
+ * ONNX Runtime, interleaved in one run). A variant without measurements stays on PyTorch: the gain
+ * of a large model at 224 pixels says nothing about a 32-pixel one. Training, transfer learning and
+ * GPUs always use PyTorch: ONNX Runtime runs inference only, and the GPU figures have not been
+ * measured.
  */
 public final class AutoEngine {
 
@@ -112,9 +113,7 @@ public final class AutoEngine {
     }
     Row row = nearest(rows, variant, batch);
     if (row == null) {
-      return new Choice(
-          Engines.PYTORCH,
-          "no latency measured for " + variant.name() + " or its family " + variant.family());
+      return new Choice(Engines.PYTORCH, "no latency measured for " + variant.name());
     }
     boolean ort = row.onnxRuntimeMs() < row.pytorchMs();
     String measured =
@@ -137,17 +136,13 @@ public final class AutoEngine {
   }
 
   /**
-   * The measurement closest to the request: the variant's own rows, else its family's; among them
-   * the nearest batch size (log scale), the smaller batch on a tie.
+   * The variant's measurement closest to the request: the nearest batch size (log scale), the
+   * smaller batch on a tie; null when the variant was not measured.
    */
   static Row nearest(List<Row> rows, Variant variant, int batch) {
-    List<Row> own = rows.stream().filter(r -> r.variant().equals(variant.name())).toList();
-    List<Row> candidates =
-        own.isEmpty()
-            ? rows.stream().filter(r -> r.family().equals(variant.family())).toList()
-            : own;
     double target = Math.log(Math.max(1, batch));
-    return candidates.stream()
+    return rows.stream()
+        .filter(r -> r.variant().equals(variant.name()))
         .min(
             Comparator.comparingDouble((Row r) -> Math.abs(Math.log(r.batch()) - target))
                 .thenComparingInt(Row::batch))
