@@ -21,6 +21,7 @@ import org.attnzoo.training.Training;
 import org.attnzoo.training.TrainingRun;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Pretrained;
 import org.attnzoo.zoo.TransferLearning;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
@@ -215,6 +216,11 @@ final class TrainCommand implements Callable<Integer> {
           default ->
               throw new IllegalArgumentException("--recipe must be default or tosa, got " + recipe);
         };
+    if (transfer.pretrained) {
+      // The variant's published weights, as if named by their Hub id.
+      transfer.initWeights =
+          ZooWeights.resolve(variant, transfer.initWeights, null, true, "--init-weights").weights();
+    }
     if (transfer.initWeights == null && transfer.anyGiven()) {
       throw new IllegalArgumentException(
           "--num-classes, --freeze-backbone and --unfreeze-after fine-tune trained weights: give"
@@ -229,7 +235,8 @@ final class TrainCommand implements Callable<Integer> {
             ? variant
             : ZooWeights.isZoo(transfer.initWeights)
                 ? ZooWeights.parse(transfer.initWeights).variant()
-                : tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32";
+                : Pretrained.variantOf(transfer.initWeights) // hf-hub:timm/<variant>.<tag>
+                    .orElse(tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32");
     Variant v = Variants.get(name);
     Path dir = out != null ? out : Path.of("runs", name);
     guardRunFolder(dir, v, tosa);
@@ -425,10 +432,13 @@ final class TrainCommand implements Callable<Integer> {
         paramLabel = "FILE|zoo:REF",
         description =
             "start from these weights instead of a random initialisation: a .safetensors (timm)"
-                + " or .params file, a URL, or zoo:<variant>[-<dataset>] for weights shipped with"
-                + " attnzoo (e.g. zoo:vit_micro_patch4_32-fashion-mnist; the variant is then"
-                + " theirs)")
+                + " or .params file, a URL, hf-hub:ORG/NAME (a Hugging Face Hub repository), or"
+                + " zoo:<variant>[-<dataset>] for weights shipped with attnzoo (e.g."
+                + " zoo:vit_micro_patch4_32-fashion-mnist; the variant is then theirs)")
     String initWeights;
+
+    @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
+    boolean pretrained;
 
     @Option(
         names = "--num-classes",

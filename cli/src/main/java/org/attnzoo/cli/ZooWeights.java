@@ -134,7 +134,7 @@ final class ZooWeights {
     if (pretrained) {
       if (weights != null || dataset != null) {
         throw new IllegalArgumentException(
-            "give one of --pretrained, " + option + " and --dataset, not several");
+            "give --pretrained or " + (weights != null ? option : "--dataset") + ", not both");
       }
       if (variant == null) {
         throw new IllegalArgumentException(

@@ -155,7 +155,7 @@ class PretrainedCliTest {
             "--output",
             out);
     assertEquals(2, both.code());
-    assertTrue(both.err().contains("not several"), both.err());
+    assertTrue(both.err().contains("give --pretrained or --weights, not both"), both.err());
     CliRun predict =
         CliRun.of("predict", "--variant", TINY, "--pretrained", "--dataset", "fashion-mnist", "x");
     assertEquals(2, predict.code());
@@ -164,5 +164,19 @@ class PretrainedCliTest {
         CliRun.of("export", "--variant", "vit_micro_patch4_32", "--pretrained", "--output", out);
     assertEquals(2, micro.code());
     assertTrue(micro.err().contains("no published weights"), micro.err());
+  }
+
+  @Test
+  void trainPretrainedNeedsAVariantWithTimmWeights() {
+    String out = tmp.resolve("run").toString();
+    CliRun noVariant = CliRun.of("train", "--pretrained", "--out", out);
+    assertEquals(2, noVariant.code());
+    assertTrue(noVariant.err().contains("give --variant"), noVariant.err());
+    CliRun conv2former =
+        CliRun.of("train", "--variant", "conv2former_n", "--pretrained", "--out", out);
+    assertEquals(2, conv2former.code());
+    assertTrue(
+        conv2former.err().contains("no timm weights: official checkpoints only"),
+        conv2former.err());
   }
 }
