@@ -157,11 +157,4 @@ public class Conv2Former extends AbstractBackbone<Conv2FormerConfig> {
     }
     pred = addClassifier("pred", numClasses);
   }
-
-  /**
-   * @return the architecture
-   */
-  public Conv2FormerConfig getConfig() {
-    return config();
-  }
 }

@@ -113,13 +113,6 @@ public class EdgeNeXt extends AbstractBackbone<EdgeNeXtConfig> {
   }
 
   /**
-   * @return the architecture
-   */
-  public EdgeNeXtConfig getConfig() {
-    return config();
-  }
-
-  /**
    * @return the stages in order
    */
   public List<EdgeNeXtStage> getStages() {

@@ -102,11 +102,4 @@ public class EfficientVit extends AbstractBackbone<EfficientVitConfig> {
   protected void replaceClassifier(int numClasses) {
     head.resetClassifier(numClasses);
   }
-
-  /**
-   * @return the architecture
-   */
-  public EfficientVitConfig getConfig() {
-    return config();
-  }
 }

@@ -135,13 +135,6 @@ public class SwiftFormer extends AbstractBackbone<SwiftFormerConfig> {
   }
 
   /**
-   * @return the architecture
-   */
-  public SwiftFormerConfig getConfig() {
-    return config();
-  }
-
-  /**
    * @return the stages in order
    */
   public List<SwiftFormerStage> getStages() {

@@ -220,13 +220,6 @@ public class SwinTransformer extends AbstractBackbone<SwinConfig> {
   }
 
   /**
-   * @return the architecture
-   */
-  public SwinConfig getConfig() {
-    return config();
-  }
-
-  /**
    * @return the stages in order
    */
   public List<SwinStage> getLayers() {

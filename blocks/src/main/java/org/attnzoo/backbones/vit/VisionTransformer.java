@@ -264,7 +264,7 @@ public class VisionTransformer extends AbstractBackbone<VitConfig> {
   }
 
   /**
-   * @return the architecture
+   * @return the architecture, as {@link #config()}
    */
   public VitConfig getConfig() {
     return config();
