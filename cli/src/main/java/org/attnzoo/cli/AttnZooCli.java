@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       RunCommand.class,
       PredictCommand.class,
+      SparkPredictCommand.class,
       PreprocessCommand.class,
       TrainCommand.class,
       DemoCommand.class,
