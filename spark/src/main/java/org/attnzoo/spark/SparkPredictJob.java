@@ -157,6 +157,17 @@ public final class SparkPredictJob {
       int partitions,
       boolean overwrite) {
     long start = System.nanoTime();
+    if (!overwrite) {
+      Path out = new Path(output);
+      try {
+        if (out.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(out)) {
+          throw new IllegalArgumentException(
+              "--output " + output + " exists; --overwrite replaces it");
+        }
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--output " + output + ": " + e.getMessage(), e);
+      }
+    }
     Dataset<Row> images = read(spark, input);
     int most = partitions > 0 ? partitions : 4 * spark.sparkContext().defaultParallelism();
     if (images.rdd().getNumPartitions() > most) {
