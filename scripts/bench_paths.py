@@ -9,8 +9,8 @@ process, calls interleaved.
                    on ONNX Runtime
       attnzoo_ort  attnzoo's float ONNX export on ONNX Runtime
       attnzoo_int8 attnzoo's dynamic int8 export on ONNX Runtime
-      Each round calls every side once on the same input, in an order rotated every round, so a
-      change of load hits all sides alike. Prints side,variant,batch,median_ms,p10_ms,p90_ms and a
+      Each round calls every side once on the same input, in a random order drawn every round, so
+      a change of load hits all sides alike; ORT's threads do not spin between calls. Prints side,variant,batch,median_ms,p10_ms,p90_ms and a
       "check" line per job: max |attnzoo_ort - timm| (the weights are the same model's).
 
   bench_paths.py summarize CSV OUT_MD
@@ -19,6 +19,7 @@ process, calls interleaved.
 import argparse
 import csv
 import os
+import random
 import statistics
 import sys
 import time
@@ -37,6 +38,10 @@ def time_paths(a):
     opts.intra_op_num_threads = a.threads
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    # ORT's intra-op threads spin after each run by default; in a process that interleaves other
+    # work the spinning threads take the cores from the next call (measured here: timm eager 2-3x
+    # slower after an ORT call, and whichever ORT session ran second ~20% slower). Off for all.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
     def session(path):
         return ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
@@ -74,9 +79,11 @@ def time_paths(a):
               flush=True)
         sides = list(calls)
         times = {s: [] for s in sides}
+        order = random.Random(batch)
         for r in range(a.warmup + a.iters):
-            k = r % len(sides)
-            for side in sides[k:] + sides[:k]:
+            # A fresh random order each round: every side follows every other equally often in
+            # expectation (a fixed rotation put attnzoo_ort after torch_ort in 3 rounds of 4).
+            for side in order.sample(sides, len(sides)):
                 t0 = time.perf_counter()
                 calls[side]()
                 t1 = time.perf_counter()
@@ -96,13 +103,23 @@ def summarize(csv_path, out_md):
         by.setdefault((r["variant"], int(r["batch"])), {}).setdefault(r["side"], []).append(
             float(r["median_ms"]))
     sides = ["timm", "torch_ort", "attnzoo_pytorch", "attnzoo_ort", "attnzoo_int8"]
-    head = ["variant", "batch"] + [s + " ms" for s in sides] + ["int8 / float ORT"]
-    lines = ["| " + " | ".join(head) + " |", "|---|---:|" + "---:|" * (len(sides) + 1)]
+    # The ratios the speed targets are stated in: attnzoo's ONNX against torch.onnx's on the same
+    # runtime; the default path (--engine auto: the faster of attnzoo's two engines, as AutoEngine
+    # picks from these measurements) and the PyTorch engine against timm eager; int8 against float.
+    ratios = [("attnzoo_ort / torch_ort", "attnzoo_ort", "torch_ort"),
+              ("auto / timm", "auto", "timm"),
+              ("attnzoo_pytorch / timm", "attnzoo_pytorch", "timm"),
+              ("int8 / float ORT", "attnzoo_int8", "attnzoo_ort")]
+    head = ["variant", "batch"] + [s + " ms" for s in sides] + [r[0] for r in ratios]
+    lines = ["| " + " | ".join(head) + " |",
+             "|---|---:|" + "---:|" * (len(sides) + len(ratios))]
+    nan = float("nan")
     for (variant, batch), per in sorted(by.items()):
         med = {s: statistics.median(v) for s, v in per.items()}
+        med["auto"] = min(med.get("attnzoo_pytorch", nan), med.get("attnzoo_ort", nan))
         cells = [f"`{variant}`", str(batch)] + [f"{med[s]:.1f}" if s in med else "-" for s in sides]
-        ratio = med.get("attnzoo_int8", float("nan")) / med.get("attnzoo_ort", float("nan"))
-        lines.append("| " + " | ".join(cells + [f"{ratio:.2f}"]) + " |")
+        cells += [f"{med.get(a, nan) / med.get(b, nan):.2f}" for _, a, b in ratios]
+        lines.append("| " + " | ".join(cells) + " |")
     with open(out_md, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

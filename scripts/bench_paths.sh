@@ -6,7 +6,7 @@
 #   PYTHON: a Python with timm, torch and onnxruntime. BATCHES (default 1,8), PASSES (2), ITERS
 #   (15), WARMUP (3), THREADS (2), OUT (results/bench-<date>).
 # "Interleaved": timm, torch.onnx and the two ONNX files run in one Python process, every round
-# calling each once in a rotating order; the PyTorch engine runs in a JVM. The two processes take
+# calling each once in a random order (ORT threads not spinning); the PyTorch engine runs in a JVM. The two processes take
 # turns, PASSES times (Python pass, Java pass, Python pass, ...), and each table cell is the median
 # over its passes of the per-pass median. The load average is recorded before and after every pass
 # (load.txt, and per row in paths.csv). Writes OUT/paths.csv, OUT/paths.md, OUT/paths.png.
