@@ -2,18 +2,11 @@ package org.attnzoo.zoo.export;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.Channels;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.attnzoo.zoo.io.AtomicFiles;
-import org.attnzoo.zoo.io.OnnxFiles;
 
 /**
  * Converts an exported float32 ONNX model to float16 weights and arithmetic, for GPU deployment
@@ -61,16 +54,7 @@ public final class OnnxFloat16 {
    *     output is not float32
    */
   public static OnnxMl.ModelProto toFloat16(OnnxMl.ModelProto model) {
-    for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
-      if (p.getKey().equals(PRECISION) || p.getKey().equals(OnnxQuantizer.QUANTIZATION)) {
-        throw new IllegalArgumentException(
-            "the model is already converted ("
-                + p.getKey()
-                + " = "
-                + p.getValue()
-                + "); expected a float32 model, e.g. from attnzoo export --format onnx");
-      }
-    }
+    OnnxRewrite.requireFloat32(model);
     OnnxMl.GraphProto graph = model.getGraph();
     if (graph.getInputCount() != 1 || graph.getOutputCount() != 1) {
       throw new IllegalArgumentException(
@@ -111,47 +95,21 @@ public final class OnnxFloat16 {
     for (OnnxMl.TensorProto t : graph.getInitializerList()) {
       g.addInitializer(t.getDataType() == FLOAT ? toHalf(t) : t);
     }
-    OnnxMl.GraphProto converted = g.build();
-    OnnxMl.ModelProto.Builder out = model.toBuilder().setGraph(converted).clearMetadataProps();
-    for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
-      if (!p.getKey().equals(OnnxFiles.GRAPH_CRC32)) {
-        out.addMetadataProps(p);
-      }
-    }
-    return out.addMetadataProps(
-            OnnxMl.StringStringEntryProto.newBuilder().setKey(PRECISION).setValue(FP16))
-        .addMetadataProps(OnnxFiles.graphChecksum(converted))
-        .build();
+    return OnnxRewrite.withGraph(model, g.build(), PRECISION, FP16);
   }
 
   /**
-   * Reads a float32 {@code .onnx} file, converts it to float16 and writes the result atomically.
+   * Reads a float32 {@code .onnx} file, converts it to float16 and writes the result atomically;
+   * nothing is written if the model is refused.
    *
    * @param source the float32 model
    * @param target the file to write (may not be {@code source})
    * @throws IOException if reading or writing fails
-   * @throws IllegalArgumentException naming the source if it is not a valid ONNX model
+   * @throws IllegalArgumentException if {@code target} is {@code source}, naming the source if it
+   *     is not a valid ONNX model, or as {@link #toFloat16}
    */
   public static void convertFile(Path source, Path target) throws IOException {
-    if (source.toAbsolutePath().normalize().equals(target.toAbsolutePath().normalize())) {
-      throw new IllegalArgumentException(
-          "the float16 model must go to another file than its source " + source);
-    }
-    OnnxFiles.read(source); // a damaged or truncated file is named here, not deep in protobuf
-    OnnxMl.ModelProto model;
-    try (InputStream in = Files.newInputStream(source)) {
-      CodedInputStream c = CodedInputStream.newInstance(in);
-      c.setSizeLimit(Integer.MAX_VALUE);
-      model = OnnxMl.ModelProto.parseFrom(c);
-    }
-    OnnxMl.ModelProto half = toFloat16(model);
-    AtomicFiles.write(
-        target,
-        ch -> {
-          OutputStream os = Channels.newOutputStream(ch); // closed with the channel
-          half.writeTo(os);
-          os.flush();
-        });
+    OnnxRewrite.file(source, target, "the float16 model", OnnxFloat16::toFloat16);
   }
 
   private static String checkFloat(OnnxMl.ValueInfoProto v, String role) {

@@ -2,14 +2,9 @@ package org.attnzoo.zoo.export;
 
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.attnzoo.zoo.io.AtomicFiles;
-import org.attnzoo.zoo.io.OnnxFiles;
 
 /**
  * Dynamic int8 quantisation of an ONNX model, as ONNX Runtime's {@code quantize_dynamic(...,
@@ -85,16 +78,7 @@ public final class OnnxQuantizer {
    *     below 11
    */
   public static OnnxMl.ModelProto quantizeDynamicInt8(OnnxMl.ModelProto model) {
-    for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
-      if (p.getKey().equals(QUANTIZATION) || p.getKey().equals(OnnxFloat16.PRECISION)) {
-        throw new IllegalArgumentException(
-            "the model is already converted ("
-                + p.getKey()
-                + " = "
-                + p.getValue()
-                + "); expected a float32 model, e.g. from attnzoo export --format onnx");
-      }
-    }
+    OnnxRewrite.requireFloat32(model);
     long opset = defaultOpset(model);
     if (opset < MIN_OPSET) {
       throw new IllegalArgumentException(
@@ -105,41 +89,21 @@ public final class OnnxQuantizer {
               + " or later (DynamicQuantizeLinear)");
     }
     OnnxMl.GraphProto graph = new OnnxQuantizer(model.getGraph()).rewrite(model.getGraph());
-    OnnxMl.ModelProto.Builder out = model.toBuilder().setGraph(graph).clearMetadataProps();
-    for (OnnxMl.StringStringEntryProto p : model.getMetadataPropsList()) {
-      if (!p.getKey().equals(OnnxFiles.GRAPH_CRC32)) {
-        out.addMetadataProps(p);
-      }
-    }
-    return out.addMetadataProps(entry(QUANTIZATION, DYNAMIC_INT8))
-        .addMetadataProps(OnnxFiles.graphChecksum(graph))
-        .build();
+    return OnnxRewrite.withGraph(model, graph, QUANTIZATION, DYNAMIC_INT8);
   }
 
   /**
-   * Reads a float {@code .onnx} file, quantises it and writes the result atomically.
+   * Reads a float {@code .onnx} file, quantises it and writes the result atomically; nothing is
+   * written if the model is refused.
    *
    * @param source the float model
    * @param target the file to write (may not be {@code source})
    * @throws IOException if reading or writing fails
-   * @throws IllegalArgumentException naming the source if it is not a valid ONNX model
+   * @throws IllegalArgumentException if {@code target} is {@code source}, naming the source if it
+   *     is not a valid ONNX model, or as {@link #quantizeDynamicInt8}
    */
   public static void quantizeFile(Path source, Path target) throws IOException {
-    OnnxFiles.read(source); // a damaged or truncated file is named here, not deep in protobuf
-    OnnxMl.ModelProto model;
-    try (InputStream in = Files.newInputStream(source)) {
-      CodedInputStream c = CodedInputStream.newInstance(in);
-      c.setSizeLimit(Integer.MAX_VALUE);
-      model = OnnxMl.ModelProto.parseFrom(c);
-    }
-    OnnxMl.ModelProto q = quantizeDynamicInt8(model);
-    AtomicFiles.write(
-        target,
-        ch -> {
-          OutputStream os = Channels.newOutputStream(ch); // closed with the channel
-          q.writeTo(os);
-          os.flush();
-        });
+    OnnxRewrite.file(source, target, "the int8 model", OnnxQuantizer::quantizeDynamicInt8);
   }
 
   private static long defaultOpset(OnnxMl.ModelProto model) {
@@ -282,9 +246,5 @@ public final class OnnxQuantizer {
       t.addDims(d);
     }
     return t.build();
-  }
-
-  private static OnnxMl.StringStringEntryProto entry(String key, String value) {
-    return OnnxMl.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
   }
 }
