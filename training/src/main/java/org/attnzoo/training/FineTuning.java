@@ -12,7 +12,6 @@ import java.util.Map;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.TransferLearning;
 import org.attnzoo.zoo.Variant;
-import org.attnzoo.zoo.weights.ParamsFile;
 
 /**
  * Fine-tuning from trained weights, as timm's {@code num_classes=K} with the head alone or the
@@ -185,23 +184,19 @@ public final class FineTuning {
       return new Result(history, null);
     }
     EpochMetrics last = trained.get(trained.size() - 1);
-    Path params = dir.resolve(target.name() + ".params");
-    ParamsFile.save(
-        model.getBlock(),
-        target.name(),
-        target.config().inputShape(1),
-        Map.of(
-            "dataset",
+    Path params =
+        TrainedParams.save(
+            model.getBlock(),
+            target,
+            dir,
             split.name(),
-            "epochs",
-            Integer.toString(config.epochs()),
-            "test_accuracy",
-            String.format(Locale.ROOT, "%.4f", last.testAcc()),
-            "init_weights",
-            plan.initWeights(),
-            "num_classes",
-            Integer.toString(plan.classes())),
-        params);
+            config.epochs(),
+            last.testAcc(),
+            Map.of(
+                "init_weights",
+                plan.initWeights(),
+                "num_classes",
+                Integer.toString(plan.classes())));
     return new Result(history, params);
   }
 

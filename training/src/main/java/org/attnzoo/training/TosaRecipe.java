@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.attnzoo.backbones.tosa.TosaLayers;
 import org.attnzoo.backbones.tosa.TosaTraining;
@@ -389,15 +387,14 @@ public final class TosaRecipe {
       double testAcc,
       Path out)
       throws IOException {
-    Path params = out.resolve(tosa.name() + ".params");
-    Map<String, String> props = new LinkedHashMap<>();
-    props.put("dataset", dataset);
-    props.put("epochs", Integer.toString(epochs));
-    props.put("test_accuracy", String.format(Locale.ROOT, "%.4f", testAcc));
-    props.put("recipe", "tosa");
-    props.put("teacher", dense.name());
-    props.put(ParamsFile.TOSA_KEEP_RATIO, Double.toString(TosaVariants.layers(tosa).keepRatio()));
-    ParamsFile.save(model.getBlock(), tosa.name(), tosa.config().inputShape(1), props, params);
-    return params;
+    Map<String, String> props =
+        Map.of(
+            "recipe",
+            "tosa",
+            "teacher",
+            dense.name(),
+            ParamsFile.TOSA_KEEP_RATIO,
+            Double.toString(TosaVariants.layers(tosa).keepRatio()));
+    return TrainedParams.save(model.getBlock(), tosa, out, dataset, epochs, testAcc, props);
   }
 }

@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.Variant;
-import org.attnzoo.zoo.weights.ParamsFile;
 
 /**
  * The one-stage recipe end to end, as the {@code train} and {@code demo} commands run it: data
@@ -79,19 +78,9 @@ public final class Training {
         throw new IllegalStateException("no epoch was trained (already finished?)");
       }
       EpochMetrics last = history.get(history.size() - 1);
-      Path params = dir.resolve(v.name() + ".params");
-      ParamsFile.save(
-          run.model().getBlock(),
-          v.name(),
-          v.config().inputShape(1),
-          Map.of(
-              "dataset",
-              split.name(),
-              "epochs",
-              Integer.toString(last.epoch()),
-              "test_accuracy",
-              String.format(Locale.ROOT, "%.4f", last.testAcc())),
-          params);
+      Path params =
+          TrainedParams.save(
+              run.model().getBlock(), v, dir, split.name(), last.epoch(), last.testAcc(), Map.of());
       return new Result(params, history, split.name());
     }
   }

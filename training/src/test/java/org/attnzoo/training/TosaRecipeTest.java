@@ -238,6 +238,13 @@ class TosaRecipeTest {
 
     // The saved weights load through the zoo with the trained keep ratio and give the same output.
     assertEquals(0.5, a.tosa().keepRatio());
+    assertEquals(straight.resolve("vit_test_tiny_tosa.params"), a.params());
+    Map<String, String> props = ParamsFile.properties(a.params());
+    assertEquals(data.name(), props.get("dataset"));
+    assertEquals("2", props.get("epochs"));
+    assertEquals("tosa", props.get("recipe"));
+    assertEquals("vit_test_tiny", props.get("teacher"));
+    assertEquals("0.5", props.get(ParamsFile.TOSA_KEEP_RATIO));
     try (Model loaded = AttnZoo.load(tosa, a.params().toString(), Device.cpu(), null)) {
       Map<String, Parameter> p = ParameterPaths.of(loaded.getBlock());
       for (String k : wa.keySet()) {
