@@ -3,19 +3,20 @@ package org.attnzoo.zoo;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.attnzoo.backbones.Backbone;
 import org.attnzoo.nn.ParameterPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +46,7 @@ public final class TransferLearning {
   public static final String REPORT = "attnzoo.transfer";
 
   private static final Logger LOG = LoggerFactory.getLogger(TransferLearning.class);
-  private static final NDIndex ALL = new NDIndex("...");
-  private static final Map<String, Set<String>> CLASSIFIERS = new ConcurrentHashMap<>();
+  private static final Map<String, Layout> LAYOUTS = new ConcurrentHashMap<>();
 
   private TransferLearning() {}
 
@@ -103,29 +103,48 @@ public final class TransferLearning {
    * @return the classifier's parameter paths
    */
   public static Set<String> classifierPaths(Variant variant) {
-    Variant one = withNumClasses(variant, 1);
-    return CLASSIFIERS.computeIfAbsent(one.config().toString(), k -> probe(one));
+    return layout(variant).head();
   }
 
-  private static Set<String> probe(Variant one) {
+  /**
+   * What a backbone of an architecture holds, whatever its number of classes.
+   *
+   * @param backbone every parameter but the classifier's, by path, with its shape
+   * @param head the classifier's parameter paths
+   */
+  private record Layout(Map<String, Shape> backbone, Set<String> head) {}
+
+  private static Layout layout(Variant variant) {
+    Variant one = withNumClasses(variant, 1);
+    return LAYOUTS.computeIfAbsent(one.config().toString(), k -> probe(one));
+  }
+
+  private static Layout probe(Variant one) {
     Variant two = withNumClasses(one, 2);
     try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
       Map<String, Shape> a = shapes(one, manager);
       Map<String, Shape> b = shapes(two, manager);
       Set<String> head = new TreeSet<>();
+      Map<String, Shape> backbone = new LinkedHashMap<>();
       a.forEach(
           (k, s) -> {
-            if (!s.equals(b.get(k))) {
+            if (s.equals(b.get(k))) {
+              backbone.put(k, s);
+            } else {
               head.add(k);
             }
           });
-      return Set.copyOf(head);
+      return new Layout(Collections.unmodifiableMap(backbone), Set.copyOf(head));
     }
   }
 
   private static Map<String, Shape> shapes(Variant v, NDManager manager) {
     Block block = v.config().newBlock();
     block.initialize(manager, DataType.FLOAT32, v.config().inputShape(1));
+    return shapes(block);
+  }
+
+  private static Map<String, Shape> shapes(Block block) {
     Map<String, Shape> out = new LinkedHashMap<>();
     ParameterPaths.of(block).forEach((k, p) -> out.put(k, p.getArray().getShape()));
     return out;
@@ -133,41 +152,67 @@ public final class TransferLearning {
 
   /**
    * Replaces a model's classifier with a new one of {@code numClasses} outputs, initialised as the
-   * reference implementation initialises it; every other parameter is kept (timm's {@code
-   * reset_classifier}). The model's block is replaced by one built for the new number of classes.
+   * reference implementation initialises it; every other parameter is kept, the very same arrays
+   * (timm's {@code reset_classifier}, through the block's own {@link Backbone#resetClassifier}).
+   * The block stays the model's, with its configuration (a ToSA keep ratio read from the weights,
+   * say) and its frozen parameters; only its number of classes changes.
    *
    * @param model an initialised model of the variant (any number of classes)
    * @param variant its variant
    * @param numClasses classifier outputs of the new head (0: pooled features, no head)
    * @return what was kept and replaced, also stored as the model property {@link #REPORT}
-   * @throws IllegalArgumentException if the model's backbone is not the variant's
+   * @throws IllegalArgumentException if the model's backbone is not the variant's; the model is
+   *     then unchanged
    */
   public static Report resetClassifier(Model model, Variant variant, int numClasses) {
-    Block old = model.getBlock();
-    if (old == null || !old.isInitialized()) {
+    Block block = model.getBlock();
+    if (block == null || !block.isInitialized()) {
       throw new IllegalStateException("resetClassifier needs a loaded or initialised model");
     }
-    Variant target = withNumClasses(variant, numClasses);
-    Set<String> head = classifierPaths(variant);
-    Map<String, Parameter> source = ParameterPaths.of(old);
-    Block block = target.config().newBlock();
-    block.initialize(model.getNDManager(), DataType.FLOAT32, target.config().inputShape(1));
-    Map<String, Parameter> fresh = ParameterPaths.of(block);
-    List<String> problems = new ArrayList<>();
-    Map<String, Shape> newHead = new LinkedHashMap<>();
-    for (Map.Entry<String, Parameter> e : fresh.entrySet()) {
-      Shape want = e.getValue().getArray().getShape();
-      if (head.contains(e.getKey())) {
-        newHead.put(e.getKey(), want);
-        continue;
-      }
-      Parameter from = source.get(e.getKey());
-      if (from == null) {
-        problems.add("missing " + e.getKey() + " " + want);
-      } else if (!from.getArray().getShape().equals(want)) {
-        problems.add(e.getKey() + ": model " + from.getArray().getShape() + ", needs " + want);
-      }
+    withNumClasses(variant, numClasses); // checks numClasses before anything changes
+    if (!(block instanceof Backbone backbone)) {
+      throw new IllegalArgumentException(
+          "the model's block is a "
+              + block.getClass().getSimpleName()
+              + ", not an attnzoo backbone; load it with AttnZoo.load or TransferLearning.load");
     }
+    Layout layout = layout(variant);
+    Map<String, Shape> before = shapes(block);
+    checkBackbone(before, layout, variant);
+    backbone.resetClassifier(numClasses);
+    // Draws the new classifier only: every other parameter is initialised already.
+    block.initialize(model.getNDManager(), DataType.FLOAT32, backbone.config().inputShape(1));
+    Map<String, Shape> newHead = new LinkedHashMap<>(shapes(block));
+    newHead.keySet().retainAll(layout.head());
+    Map<String, Shape> skipped = new LinkedHashMap<>(before);
+    skipped.keySet().retainAll(layout.head());
+    Report report =
+        new Report(variant.name(), numClasses, layout.backbone().size(), newHead, skipped);
+    model.setProperty(REPORT, report.toString());
+    LOG.info("{}", report);
+    return report;
+  }
+
+  // Every parameter but the classifier's must be there with the variant's shape, and no other.
+  private static void checkBackbone(Map<String, Shape> model, Layout layout, Variant variant) {
+    List<String> problems = new ArrayList<>();
+    layout
+        .backbone()
+        .forEach(
+            (k, want) -> {
+              Shape got = model.get(k);
+              if (got == null) {
+                problems.add("missing " + k + " " + want);
+              } else if (!got.equals(want)) {
+                problems.add(k + ": model " + got + ", needs " + want);
+              }
+            });
+    model.forEach(
+        (k, s) -> {
+          if (!layout.backbone().containsKey(k) && !layout.head().contains(k)) {
+            problems.add("unexpected " + k + " " + s);
+          }
+        });
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "the model's backbone is not that of "
@@ -177,26 +222,6 @@ public final class TransferLearning {
               + " problems): "
               + String.join("; ", problems));
     }
-    Map<String, Shape> skipped = new LinkedHashMap<>();
-    source.forEach(
-        (k, p) -> {
-          if (!fresh.containsKey(k) || head.contains(k)) {
-            skipped.put(k, p.getArray().getShape());
-          }
-        });
-    int loaded = 0;
-    for (Map.Entry<String, Parameter> e : fresh.entrySet()) {
-      if (!head.contains(e.getKey())) {
-        // In place, in the new parameter's own storage, keeping its dtype and device.
-        e.getValue().getArray().set(ALL, source.get(e.getKey()).getArray());
-        loaded++;
-      }
-    }
-    model.setBlock(block);
-    Report report = new Report(variant.name(), numClasses, loaded, newHead, skipped);
-    model.setProperty(REPORT, report.toString());
-    LOG.info("{}", report);
-    return report;
   }
 
   /**

@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The block's own {@link Backbone#resetClassifier} and the zoo's {@link TransferLearning} agree,
  * for the small row of every family: the parameters the block replaces are those {@link
- * TransferLearning#classifierPaths} finds by comparing blocks built for 1 and 2 classes, and both
- * give the same parameters, paths, order and shapes.
+ * TransferLearning#classifierPaths} finds by comparing blocks built for 1 and 2 classes, and a
+ * model whose classifier {@link TransferLearning#resetClassifier} replaced has the parameters of a
+ * block built for the new number of classes: paths, order and shapes.
  */
 class ResetClassifierConsistencyTest {
 
@@ -68,10 +69,14 @@ class ResetClassifierConsistencyTest {
       Backbone other = v.config().newBlock();
       other.initialize(model.getNDManager(), DataType.FLOAT32, input);
       model.setBlock(other);
-      TransferLearning.resetClassifier(model, v, 5);
+      TransferLearning.Report report = TransferLearning.resetClassifier(model, v, 5);
+      assertEquals(replaced, report.newHead().keySet());
+      // The model as if built for 5 classes: the same paths, order and shapes.
+      Backbone five = v.config().withNumClasses(5).newBlock();
+      five.initialize(manager, DataType.FLOAT32, input);
       assertEquals(
-          shapes(ParameterPaths.of(model.getBlock())).entrySet().stream().toList(),
-          shapes(ParameterPaths.of(block)).entrySet().stream().toList());
+          shapes(ParameterPaths.of(five)).entrySet().stream().toList(),
+          shapes(ParameterPaths.of(model.getBlock())).entrySet().stream().toList());
     }
   }
 }

@@ -2,6 +2,8 @@ package org.attnzoo.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +18,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
@@ -26,6 +30,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.attnzoo.backbones.Backbone;
 import org.attnzoo.nn.ParameterPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -197,6 +202,72 @@ class TransferLearningTest {
                   AttnZoo.load(
                       Variants.get("vit_mini_patch4_28"), file.toString(), Device.cpu(), null));
       assertTrue(e.getMessage().contains("vit-djl-0000.params"), e.getMessage());
+    }
+  }
+
+  /**
+   * The reset is timm's {@code reset_classifier}: the model keeps its block, that block keeps its
+   * configuration (here a ToSA keep ratio other than the variant's, as a trained file sets it) and
+   * every array but the classifier's, frozen ones staying frozen.
+   */
+  @Test
+  void resetKeepsTheModelsBlockConfigurationArraysAndFreezing() {
+    Variant tosa = Variants.get("vit_micro_patch4_32_tosa");
+    double keep = TosaVariants.layers(tosa).keepRatio() == 0.75 ? 0.5 : 0.75;
+    Variant trained = TosaVariants.withKeepRatio(tosa, keep);
+    try (Model model = AttnZoo.newModel(trained, Device.cpu(), null)) {
+      Block block = model.getBlock();
+      Set<String> head = TransferLearning.classifierPaths(tosa);
+      TransferLearning.freezeBackbone(model, tosa, true);
+      Map<String, NDArray> before = new java.util.HashMap<>();
+      ParameterPaths.of(block).forEach((k, p) -> before.put(k, p.getArray()));
+
+      TransferLearning.Report r = TransferLearning.resetClassifier(model, tosa, 3);
+      assertSame(block, model.getBlock());
+      assertEquals(trained.config().withNumClasses(3), ((Backbone) block).config());
+      assertEquals(before.size() - head.size(), r.loaded());
+      ParameterPaths.of(block)
+          .forEach(
+              (k, p) -> {
+                if (head.contains(k)) {
+                  assertNotSame(before.get(k), p.getArray(), k);
+                  assertEquals(3, p.getArray().getShape().get(0), k);
+                  assertTrue(p.requiresGradient(), k + ": the new head trains");
+                } else {
+                  assertSame(before.get(k), p.getArray(), k);
+                  assertFalse(p.requiresGradient(), k + " should stay frozen");
+                }
+              });
+    }
+  }
+
+  @Test
+  void anotherBackboneIsRefusedAndLeftAsItWas() {
+    Variant micro = Variants.get(MICRO);
+    try (Model mini = AttnZoo.newModel(Variants.get("vit_mini_patch4_28"), Device.cpu(), null);
+        Model linear = Model.newInstance("linear")) {
+      Block block = mini.getBlock();
+      Map<String, NDArray> before = new java.util.HashMap<>();
+      ParameterPaths.of(block).forEach((k, p) -> before.put(k, p.getArray()));
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TransferLearning.resetClassifier(mini, micro, 3));
+      assertTrue(e.getMessage().contains("not that of " + MICRO), e.getMessage());
+      assertTrue(e.getMessage().contains("pos_embed"), e.getMessage());
+      assertSame(block, mini.getBlock());
+      assertEquals(
+          Variants.get("vit_mini_patch4_28").config(), ((Backbone) block).config(), "unchanged");
+      ParameterPaths.of(block).forEach((k, p) -> assertSame(before.get(k), p.getArray(), k));
+
+      linear.setBlock(Linear.builder().setUnits(3).build());
+      linear.getBlock().initialize(linear.getNDManager(), DataType.FLOAT32, new Shape(1, 4));
+      var notBackbone =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TransferLearning.resetClassifier(linear, micro, 3));
+      assertTrue(
+          notBackbone.getMessage().contains("not an attnzoo backbone"), notBackbone.getMessage());
     }
   }
 }
