@@ -12,6 +12,7 @@ import org.attnzoo.zoo.export.OnnxFloat16;
 import org.attnzoo.zoo.export.OnnxQuantizer;
 import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,29 +24,7 @@ import picocli.CommandLine.Option;
     description = "Export a model to ONNX, or its weights to a timm-compatible .safetensors file.")
 final class ExportCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--variant",
-      description =
-          "variant name (default with zoo: or timm hf-hub: weights, or --dataset: theirs)")
-  String variant;
-
-  @Option(
-      names = "--weights",
-      description =
-          ".safetensors (timm) or .params file or URL, hf-hub:ORG/NAME (a Hugging Face Hub"
-              + " repository's model.safetensors), or zoo:<variant>[-<dataset>] for weights"
-              + " shipped with attnzoo")
-  String weights;
-
-  @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
-  boolean pretrained;
-
-  @Option(
-      names = "--dataset",
-      description =
-          "use the weights shipped for this dataset (fashion-mnist) instead of --weights: the"
-              + " --variant's, or the most accurate")
-  String dataset;
+  @Mixin WeightsOptions modelOptions;
 
   @Option(
       names = "--format",
@@ -74,8 +53,7 @@ final class ExportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ZooWeights.Resolved model =
-        ZooWeights.resolve(variant, weights, dataset, pretrained, "--weights");
+    ZooWeights.Resolved model = modelOptions.resolve();
     Variant v = Variants.get(model.variant());
     String f = format.toLowerCase(Locale.ROOT);
     if (!f.equals("onnx") && !f.equals("safetensors")) {

@@ -23,6 +23,7 @@ import org.attnzoo.zoo.runtime.Devices;
 import org.attnzoo.zoo.runtime.Engines;
 import org.attnzoo.zoo.runtime.Platforms;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,29 +33,7 @@ import picocli.CommandLine.Option;
 @Command(name = "run", description = "Run a model on a raw .npy tensor and write its raw output.")
 final class RunCommand implements Callable<Integer> {
 
-  @Option(
-      names = "--variant",
-      description =
-          "variant name (default with zoo: or timm hf-hub: weights, or --dataset: theirs)")
-  String variant;
-
-  @Option(
-      names = "--weights",
-      description =
-          ".safetensors (timm) or .params file or URL, hf-hub:ORG/NAME (a Hugging Face Hub"
-              + " repository's model.safetensors); with --engine onnxruntime also an exported"
-              + " .onnx; zoo:<variant>[-<dataset>] for weights shipped with attnzoo")
-  String weights;
-
-  @Option(names = "--pretrained", description = ZooWeights.PRETRAINED_HELP)
-  boolean pretrained;
-
-  @Option(
-      names = "--dataset",
-      description =
-          "use the weights shipped for this dataset (fashion-mnist) instead of --weights: the"
-              + " --variant's, or the most accurate")
-  String dataset;
+  @Mixin WeightsOptions modelOptions;
 
   @Option(names = "--input", required = true, description = "input .npy, [B, C, H, W] float32")
   Path input;
@@ -81,8 +60,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ZooWeights.Resolved resolved =
-        ZooWeights.resolve(variant, weights, dataset, pretrained, "--weights");
+    ZooWeights.Resolved resolved = modelOptions.resolve();
     Variant v = Variants.get(resolved.variant());
     String file = resolved.weights();
     boolean onnxFile = file.toLowerCase(java.util.Locale.ROOT).endsWith(".onnx");
