@@ -453,7 +453,7 @@ public class AttnZooModelZoo extends ModelZoo {
         model.close();
         throw e;
       }
-      return new ZooModel<>(model, translator);
+      return new InferenceZooModel<>(model, translator);
     }
 
     private String howToGiveWeights() {

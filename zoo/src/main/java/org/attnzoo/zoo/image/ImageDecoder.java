@@ -15,6 +15,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes image files to the 8-bit RGB that PIL's {@code Image.open(f).convert("RGB")} gives, which
@@ -175,8 +176,17 @@ public final class ImageDecoder {
     return new Pixels(w, h, 3, out);
   }
 
+  /**
+   * The bytes as ImageIO's input, cached in memory: {@code ImageIO.createImageInputStream} would
+   * (by ImageIO's global default) copy every image into a temporary file first, a disk write per
+   * image for bytes that are in memory already.
+   */
+  private static ImageInputStream inMemory(byte[] bytes) {
+    return new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes));
+  }
+
   private static BufferedImage readImage(byte[] bytes, String name) throws IOException {
-    BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+    BufferedImage image = ImageIO.read(inMemory(bytes)); // closes the stream
     if (image == null) {
       throw new IOException(name + ": not an image format this JVM can read");
     }
@@ -184,7 +194,7 @@ public final class ImageDecoder {
   }
 
   private static Raster readRaster(byte[] bytes, String format, String name) throws IOException {
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    try (ImageInputStream in = inMemory(bytes)) {
       Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
       if (!readers.hasNext()) {
         throw new IOException(name + ": no " + format + " reader in this JVM");

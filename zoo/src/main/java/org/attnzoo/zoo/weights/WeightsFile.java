@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.attnzoo.zoo.io.SafeTensors;
 import org.attnzoo.zoo.io.Tensor;
+import org.attnzoo.zoo.runtime.Autograd;
 
 /**
  * A weights file, read once: the file is opened and mapped a single time, its format recognised
@@ -110,6 +111,11 @@ public final class WeightsFile {
    * @throws IllegalArgumentException naming the file if the weights do not fit
    */
   public void fill(Block block, String variant, String family) {
+    // Copying into parameters that require gradients must not be recorded, on any thread.
+    Autograd.off(block, () -> fillParameters(block, variant, family));
+  }
+
+  private void fillParameters(Block block, String variant, String family) {
     String source = file.toString();
     if (format == Format.PARAMS) {
       ParamsFile.fill(block, params, variant, source);
