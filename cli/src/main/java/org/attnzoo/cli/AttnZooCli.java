@@ -1,6 +1,7 @@
 package org.attnzoo.cli;
 
 import ai.djl.repository.zoo.ModelNotFoundException;
+import org.attnzoo.zoo.Names;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -118,7 +119,7 @@ public final class AttnZooCli {
       return message;
     }
     java.util.List<String> near =
-        CliChecks.closest(
+        Names.closest(
             m.group(1),
             org.attnzoo.zoo.Variants.ALL.stream().map(org.attnzoo.zoo.Variant::name).toList());
     return near.isEmpty()

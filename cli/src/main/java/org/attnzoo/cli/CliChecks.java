@@ -2,10 +2,6 @@ package org.attnzoo.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -98,45 +94,5 @@ final class CliChecks {
               values[first],
               first));
     }
-  }
-
-  /**
-   * The known names closest to a mistyped one, for a "did you mean" hint.
-   *
-   * @param name what the user typed
-   * @param known the valid names
-   * @return up to three names within a small edit distance, closest first
-   */
-  static List<String> closest(String name, Collection<String> known) {
-    String typed = name.toLowerCase(Locale.ROOT);
-    int limit = Math.max(2, typed.length() / 3);
-    List<String> out = new ArrayList<>();
-    known.stream()
-        .map(k -> new Object[] {k, distance(typed, k.toLowerCase(Locale.ROOT))})
-        .filter(p -> (int) p[1] <= limit || ((String) p[0]).startsWith(typed))
-        .sorted(Comparator.comparingInt(p -> (int) p[1]))
-        .limit(3)
-        .forEach(p -> out.add((String) p[0]));
-    return out;
-  }
-
-  // Levenshtein distance.
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import org.attnzoo.zoo.Pretrained;
 import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.ShippedModels.Shipped;
@@ -22,7 +21,7 @@ import org.attnzoo.zoo.Variants;
 final class ZooWeights {
 
   /** Prefix of a reference to shipped weights. */
-  static final String PREFIX = "zoo:";
+  static final String PREFIX = ShippedModels.REFERENCE_PREFIX;
 
   /** The help of every command's {@code --pretrained}. */
   static final String PRETRAINED_HELP =
@@ -45,55 +44,16 @@ final class ZooWeights {
    * @return whether it names shipped weights
    */
   static boolean isZoo(String weights) {
-    return weights != null && weights.startsWith(PREFIX);
+    return ShippedModels.isReference(weights);
   }
 
   /**
-   * @return every shipped model as a {@code zoo:} reference, for messages
-   */
-  static List<String> references() {
-    return ShippedModels.all().stream().map(s -> PREFIX + s.variant() + "-" + s.dataset()).toList();
-  }
-
-  /**
-   * Parses {@code zoo:<variant>-<dataset>}, or {@code zoo:<variant>} for the most accurate model of
-   * that variant. Variant names have no hyphen, so the first one ends the variant.
-   *
    * @param reference a {@code zoo:} reference
    * @return the shipped model it names
    * @throws IllegalArgumentException naming the shipped models, the closest first
    */
   static Shipped parse(String reference) {
-    String body = reference.substring(PREFIX.length());
-    int dash = body.indexOf('-');
-    String variant = dash < 0 ? body : body.substring(0, dash);
-    String dataset = dash < 0 ? null : body.substring(dash + 1);
-    return ShippedModels.all().stream()
-        .filter(s -> s.variant().equals(variant))
-        .filter(s -> dataset == null || s.dataset().equals(dataset))
-        .max(java.util.Comparator.comparingDouble(Shipped::testAccuracy))
-        .orElseThrow(
-            () -> {
-              // Compared by variant: the dataset suffix would swamp a typo in the name.
-              List<String> near =
-                  CliChecks.closest(
-                          variant,
-                          ShippedModels.all().stream().map(Shipped::variant).distinct().toList())
-                      .stream()
-                      .flatMap(
-                          n ->
-                              ShippedModels.all().stream()
-                                  .filter(s -> s.variant().equals(n))
-                                  .map(s -> PREFIX + n + "-" + s.dataset()))
-                      .toList();
-              return new IllegalArgumentException(
-                  reference
-                      + " names no weights shipped with attnzoo"
-                      + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)")
-                      + "; shipped: "
-                      + String.join(", ", references())
-                      + " (zoo:<variant>-<dataset>, or zoo:<variant>)");
-            });
+    return ShippedModels.parseReference(reference);
   }
 
   /**
@@ -160,7 +120,7 @@ final class ZooWeights {
                               + "model trained on "
                               + dataset
                               + " ships with attnzoo; shipped: "
-                              + String.join(", ", references())));
+                              + String.join(", ", ShippedModels.references())));
     } else if (weights == null) {
       throw new IllegalArgumentException(
           "give "

@@ -68,11 +68,6 @@ public final class LoadedModel implements AutoCloseable {
     Device device = Devices.resolve(spec.device(), engine);
     Variant variant = spec.resolvedVariant();
     String weights = spec.weights() == null ? null : RemoteFiles.local(spec.weights());
-    // PyTorch runs the model, or builds it for ONNX Runtime's export on the fly.
-    boolean onnxFile = weights != null && weights.toLowerCase(Locale.ROOT).endsWith(".onnx");
-    if (!Engines.isOnnxRuntime(engine) || !onnxFile || spec.embeddings()) {
-      InferenceThreads.noGrad(Engines.PYTORCH);
-    }
     ZooModel<NDList, NDList> classifier = load(criteria(spec, weights, engine, device, false));
     try {
       Model features = null;

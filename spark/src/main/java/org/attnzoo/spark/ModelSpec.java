@@ -2,7 +2,6 @@ package org.attnzoo.spark;
 
 import java.io.Serializable;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.ShippedModels.Shipped;
 import org.attnzoo.zoo.Variant;
@@ -40,19 +39,19 @@ public record ModelSpec(
   private static final long serialVersionUID = 1L;
 
   /** Prefix of a reference to weights shipped in the zoo jar, as the CLI's {@code --weights}. */
-  public static final String ZOO_PREFIX = "zoo:";
+  public static final String ZOO_PREFIX = ShippedModels.REFERENCE_PREFIX;
 
   /**
    * Checks the names on the driver, before any task starts: an unknown variant, engine or shipped
    * model fails here, not once per executor.
    */
   public ModelSpec {
-    if (weights != null && weights.startsWith(ZOO_PREFIX)) {
+    if (ShippedModels.isReference(weights)) {
       if (dataset != null) {
         throw new IllegalArgumentException(
             "give weights " + weights + " or dataset " + dataset + ", not both");
       }
-      Shipped s = shipped(weights);
+      Shipped s = ShippedModels.parseReference(weights);
       if (variant != null && !variant.equals(s.variant())) {
         throw new IllegalArgumentException(
             "variant "
@@ -173,24 +172,6 @@ public record ModelSpec(
     return weights != null ? weights : ZOO_PREFIX + variant + "-" + dataset;
   }
 
-  /**
-   * Parses {@code zoo:<variant>-<dataset>}, or {@code zoo:<variant>} for the most accurate shipped
-   * model of that variant (variant names have no hyphen).
-   */
-  private static Shipped shipped(String reference) {
-    String body = reference.substring(ZOO_PREFIX.length());
-    int dash = body.indexOf('-');
-    String v = dash < 0 ? body : body.substring(0, dash);
-    String d = dash < 0 ? null : body.substring(dash + 1);
-    return ShippedModels.all().stream()
-        .filter(s -> s.variant().equals(v) && (d == null || s.dataset().equals(d)))
-        .max(java.util.Comparator.comparingDouble(Shipped::testAccuracy))
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    reference + " names no weights shipped with attnzoo; " + shippedList()));
-  }
-
   private static String noShipped(String variant, String dataset) {
     return "no "
         + (variant == null ? "" : variant + " ")
@@ -201,9 +182,6 @@ public record ModelSpec(
   }
 
   private static String shippedList() {
-    return "shipped: "
-        + ShippedModels.all().stream()
-            .map(s -> ZOO_PREFIX + s.variant() + "-" + s.dataset())
-            .collect(Collectors.joining(", "));
+    return "shipped: " + String.join(", ", ShippedModels.references());
   }
 }

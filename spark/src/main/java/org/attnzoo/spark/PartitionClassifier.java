@@ -14,7 +14,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import javax.imageio.ImageIO;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -69,12 +68,8 @@ final class PartitionClassifier implements MapPartitionsFunction<Row, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
-    // ImageIO caches every stream it decodes from in a temporary file by default: a file write
-    // per image. The images are in memory already.
-    ImageIO.setUseCache(false);
     TaskContext task = TaskContext.get();
     LoadedModel model = ExecutorModels.get(spec, task == null ? 1 : task.cpus());
-    InferenceThreads.noGrad(model.engine());
     Batches batches = new Batches(model, rows);
     if (task != null) {
       // Also when the task stops early (a limit, a failure): predictors go back to the model.

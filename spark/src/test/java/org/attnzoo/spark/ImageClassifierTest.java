@@ -31,7 +31,6 @@ import org.attnzoo.backbones.vit.VisionTransformer;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.ImageDecoder;
-import org.attnzoo.zoo.runtime.Engines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,7 +116,6 @@ class ImageClassifierTest {
             .optArtifactId(VARIANT)
             .optFilter("dataset", DATASET)
             .build();
-    InferenceThreads.noGrad(Engines.PYTORCH); // Spark's task thread started the engine
     double maxProbabilityDiff = 0;
     double maxEmbeddingDiff = 0;
     try (ZooModel<Image, Classifications> model = criteria.loadModel();

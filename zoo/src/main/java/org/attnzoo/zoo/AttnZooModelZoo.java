@@ -180,7 +180,7 @@ public class AttnZooModelZoo extends ModelZoo {
 
   /** "No variant 'x'; did you mean a, b?" with the known names. */
   static String unknownVariant(String what, String name) {
-    List<String> close = closest(name, Variants.ALL.stream().map(Variant::name).toList());
+    List<String> close = Names.closest(name, Variants.ALL.stream().map(Variant::name).toList());
     return "attnzoo has no variant '"
         + name
         + "' ("
@@ -189,39 +189,6 @@ public class AttnZooModelZoo extends ModelZoo {
         + (close.isEmpty() ? "" : " Did you mean " + String.join(", ", close) + "?")
         + " Known variants: "
         + Variants.ALL.stream().map(Variant::name).collect(Collectors.joining(", "));
-  }
-
-  /**
-   * @param name a mistyped name
-   * @param known the valid names
-   * @return up to three known names within a small edit distance, closest first
-   */
-  static List<String> closest(String name, Collection<String> known) {
-    int limit = Math.max(2, name.length() / 4);
-    return known.stream()
-        .map(k -> Map.entry(k, distance(name, k)))
-        .filter(e -> e.getValue() <= limit)
-        .sorted(Map.Entry.<String, Integer>comparingByValue().thenComparing(Map.Entry::getKey))
-        .limit(3)
-        .map(Map.Entry::getKey)
-        .toList();
-  }
-
-  // Levenshtein distance, two rows.
-  private static int distance(String a, String b) {
-    int[] prev = IntStream.rangeClosed(0, b.length()).toArray();
-    int[] cur = new int[b.length() + 1];
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   /** Why no artifact of any variant matches the filters, with the values that would. */
@@ -253,7 +220,7 @@ public class AttnZooModelZoo extends ModelZoo {
             .append(String.join(", ", AttnZooRepository.PROPERTIES))
             .append(')');
       } else if (!values.contains(f.getValue())) {
-        List<String> close = closest(f.getValue(), values);
+        List<String> close = Names.closest(f.getValue(), values);
         sb.append("; no artifact has ").append(f.getKey()).append(" '").append(f.getValue());
         sb.append(close.isEmpty() ? "'" : "' (did you mean " + String.join(", ", close) + "?)");
         if (values.size() <= 20) {
@@ -487,7 +454,7 @@ public class AttnZooModelZoo extends ModelZoo {
       }
       List<String> hints = new ArrayList<>();
       for (String u : unknown) {
-        List<String> close = closest(u, ARGUMENTS);
+        List<String> close = Names.closest(u, ARGUMENTS);
         hints.add("'" + u + "'" + (close.isEmpty() ? "" : " (did you mean " + close.get(0) + "?)"));
       }
       throw new ModelNotFoundException(

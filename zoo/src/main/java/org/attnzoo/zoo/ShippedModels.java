@@ -42,9 +42,77 @@ public final class ShippedModels {
     }
   }
 
+  /**
+   * Prefix of a reference to shipped weights, {@code zoo:<variant>[-<dataset>]}, as the CLI's
+   * {@code --weights} and Spark's model spec take it.
+   */
+  public static final String REFERENCE_PREFIX = "zoo:";
+
   private static final List<Shipped> ALL = read();
 
   private ShippedModels() {}
+
+  /**
+   * @param weights a weights argument, or null
+   * @return whether it is a {@code zoo:} reference to shipped weights
+   */
+  public static boolean isReference(String weights) {
+    return weights != null && weights.startsWith(REFERENCE_PREFIX);
+  }
+
+  /**
+   * @return every shipped model as a {@code zoo:<variant>-<dataset>} reference, for messages
+   */
+  public static List<String> references() {
+    return ALL.stream().map(s -> REFERENCE_PREFIX + s.variant() + "-" + s.dataset()).toList();
+  }
+
+  /**
+   * Parses {@code zoo:<variant>-<dataset>}, or {@code zoo:<variant>} for the most accurate model of
+   * that variant. Variant names have no hyphen, so the first one ends the variant.
+   *
+   * @param reference a {@code zoo:} reference
+   * @return the shipped model it names
+   * @throws IllegalArgumentException naming the shipped models, the closest first
+   */
+  public static Shipped parseReference(String reference) {
+    if (!isReference(reference)) {
+      throw new IllegalArgumentException(
+          reference + " is not a reference to shipped weights (" + REFERENCE_PREFIX + "...)");
+    }
+    String body = reference.substring(REFERENCE_PREFIX.length());
+    int dash = body.indexOf('-');
+    String variant = dash < 0 ? body : body.substring(0, dash);
+    String dataset = dash < 0 ? null : body.substring(dash + 1);
+    return ALL.stream()
+        .filter(s -> s.variant().equals(variant))
+        .filter(s -> dataset == null || s.dataset().equals(dataset))
+        .max(Comparator.comparingDouble(Shipped::testAccuracy))
+        .orElseThrow(
+            () -> {
+              // Compared by variant: the dataset suffix would swamp a typo in the name.
+              List<String> near =
+                  Names.closest(variant, ALL.stream().map(Shipped::variant).distinct().toList())
+                      .stream()
+                      .flatMap(
+                          n ->
+                              ALL.stream()
+                                  .filter(s -> s.variant().equals(n))
+                                  .map(s -> REFERENCE_PREFIX + n + "-" + s.dataset()))
+                      .toList();
+              return new IllegalArgumentException(
+                  reference
+                      + " names no weights shipped with attnzoo"
+                      + (near.isEmpty() ? "" : " (did you mean " + String.join(" or ", near) + "?)")
+                      + "; shipped: "
+                      + String.join(", ", references())
+                      + " ("
+                      + REFERENCE_PREFIX
+                      + "<variant>-<dataset>, or "
+                      + REFERENCE_PREFIX
+                      + "<variant>)");
+            });
+  }
 
   /**
    * @return every shipped model, in index order
