@@ -1,5 +1,7 @@
 package org.attnzoo.spark;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
@@ -20,8 +22,11 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.attnzoo.zoo.AttnZoo;
+import org.attnzoo.zoo.Variant;
+import org.attnzoo.zoo.Variants;
 import org.attnzoo.zoo.image.ClassificationTranslator;
 import org.attnzoo.zoo.image.ImageDecoder;
+import org.attnzoo.zoo.runtime.Engines;
 
 /**
  * Images per second of the Spark job at {@code local[1]} and {@code local[2]} against a single-JVM
@@ -55,14 +60,47 @@ import org.attnzoo.zoo.image.ImageDecoder;
  */
 public final class SparkThroughputBenchmark {
 
-  private static final String VARIANT = "vit_micro_patch4_32";
+  private static final String SHIPPED_VARIANT = "vit_micro_patch4_32";
   private static final String DATASET = "fashion-mnist";
+
+  /** The model every mode runs: its spec (executors) and its Criteria (the predict loop). */
+  private record Bench(String variant, ModelSpec spec, Criteria<Image, Classifications> criteria) {
+
+    /**
+     * The shipped Fashion-MNIST model, or a published variant with random weights written once to a
+     * file (the throughput of a model does not depend on its weights).
+     */
+    static Bench of(String variant, Path work) throws IOException {
+      Criteria.Builder<Image, Classifications> c =
+          Criteria.builder()
+              .setTypes(Image.class, Classifications.class)
+              .optGroupId(AttnZoo.GROUP_ID)
+              .optArtifactId(variant)
+              .optEngine(Engines.PYTORCH);
+      if (variant.equals(SHIPPED_VARIANT)) {
+        return new Bench(
+            variant,
+            ModelSpec.shipped(variant, DATASET).withEngine("pytorch"),
+            c.optFilter("dataset", DATASET).build());
+      }
+      Variant v = Variants.get(variant);
+      Path weights = work.resolve(variant + "-random.safetensors");
+      try (Model model = AttnZoo.newModel(v, Device.cpu(), Engines.PYTORCH)) {
+        AttnZoo.exportSafetensors(model, v, weights);
+      }
+      return new Bench(
+          variant,
+          ModelSpec.of(variant, weights.toString()).withEngine("pytorch"),
+          c.optArgument("weights", weights.toString()).build());
+    }
+  }
 
   private SparkThroughputBenchmark() {}
 
   /**
    * @param args images (default 10000), rounds (default 3), output CSV, modes (comma-separated;
-   *     default all four)
+   *     default all four), variant (default the shipped {@code vit_micro_patch4_32}; another one
+   *     runs with random weights at its own input size)
    * @throws Exception if a run fails
    */
   public static void main(String[] args) throws Exception {
@@ -73,6 +111,7 @@ public final class SparkThroughputBenchmark {
         args.length > 3
             ? List.of(args[3].split(","))
             : List.of("predict-loop", "batched-loop", "spark-local[1]", "spark-local[2]");
+    String variant = args.length > 4 ? args[4] : SHIPPED_VARIANT;
     System.setProperty("ai.djl.pytorch.num_threads", "1");
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Path work = Files.createTempDirectory("attnzoo-spark-bench-");
@@ -83,9 +122,10 @@ public final class SparkThroughputBenchmark {
     // its first Spark row shows the cold start of a fresh JVM (class loading, first job).
     Path warm = work.resolve("warm-up");
     List<Path> warmFiles = FashionMnistPngs.write(warm, Math.min(n, 500));
+    Bench bench = Bench.of(variant, work);
     try (PrintWriter out = new PrintWriter(Files.newBufferedWriter(csv))) {
       out.println(
-          "round,mode,images,seconds,images_per_s,cpu_s,images_per_cpu_s,model_load_s,"
+          "variant,round,mode,images,seconds,images_per_s,cpu_s,images_per_cpu_s,model_load_s,"
               + "session_start_s,loadavg_1m_before,loadavg_1m_after,started");
       for (int r = 0; r <= rounds; r++) {
         for (String mode : modes) {
@@ -95,6 +135,7 @@ public final class SparkThroughputBenchmark {
           long cpu = cpuNanos();
           double[] t =
               run(
+                  bench,
                   mode,
                   f,
                   r == 0 ? warm : images,
@@ -104,7 +145,8 @@ public final class SparkThroughputBenchmark {
           String line =
               String.format(
                   Locale.ROOT,
-                  "%d,%s,%d,%.3f,%.1f,%.3f,%.1f,%.3f,%.3f,%.2f,%.2f,%s",
+                  "%s,%d,%s,%d,%.3f,%.1f,%.3f,%.1f,%.3f,%.3f,%.2f,%.2f,%s",
+                  variant,
                   r,
                   mode,
                   f.size(),
@@ -135,27 +177,20 @@ public final class SparkThroughputBenchmark {
    * @return seconds for the images, seconds of those spent loading the model, seconds to start the
    *     session (Spark only)
    */
-  private static double[] run(String mode, List<Path> files, Path images, Path output)
+  private static double[] run(Bench bench, String mode, List<Path> files, Path images, Path output)
       throws Exception {
     ExecutorModels.clear();
     return switch (mode) {
-      case "predict-loop" -> predictLoop(files);
-      case "batched-loop" -> batchedLoop(files);
-      default -> spark(mode.substring("spark-".length()), images, output);
+      case "predict-loop" -> predictLoop(bench, files);
+      case "batched-loop" -> batchedLoop(bench, files);
+      default -> spark(bench, mode.substring("spark-".length()), images, output);
     };
   }
 
   /** PredictCommand's loop. */
-  private static double[] predictLoop(List<Path> files) throws Exception {
+  private static double[] predictLoop(Bench bench, List<Path> files) throws Exception {
     long start = System.nanoTime();
-    Criteria<Image, Classifications> criteria =
-        Criteria.builder()
-            .setTypes(Image.class, Classifications.class)
-            .optGroupId(AttnZoo.GROUP_ID)
-            .optArtifactId(VARIANT)
-            .optFilter("dataset", DATASET)
-            .build();
-    try (ZooModel<Image, Classifications> model = criteria.loadModel();
+    try (ZooModel<Image, Classifications> model = bench.criteria().loadModel();
         Predictor<Image, Classifications> predictor = model.newPredictor()) {
       double load = (System.nanoTime() - start) / 1e9;
       long sink = 0;
@@ -171,10 +206,9 @@ public final class SparkThroughputBenchmark {
   }
 
   /** The Spark job's partition function over all images as one partition, without Spark. */
-  private static double[] batchedLoop(List<Path> files) throws IOException {
+  private static double[] batchedLoop(Bench bench, List<Path> files) throws IOException {
     long start = System.nanoTime();
-    PartitionClassifier f =
-        new PartitionClassifier(ModelSpec.shipped(VARIANT, DATASET), 5, 32, false, 0, 1, Map.of());
+    PartitionClassifier f = new PartitionClassifier(bench.spec(), 5, 32, false, 0, 1, Map.of());
     List<Row> rows = new ArrayList<>(files.size());
     for (Path file : files) {
       rows.add(RowFactory.create(Files.readAllBytes(file), file.toString()));
@@ -193,7 +227,7 @@ public final class SparkThroughputBenchmark {
     return new double[] {(System.nanoTime() - start) / 1e9, ExecutorModels.loadSeconds(), 0};
   }
 
-  private static double[] spark(String master, Path images, Path output) {
+  private static double[] spark(Bench bench, String master, Path images, Path output) {
     long start = System.nanoTime();
     SparkSession spark = SparkPredictJob.session(master);
     double session = (System.nanoTime() - start) / 1e9;
@@ -203,7 +237,7 @@ public final class SparkThroughputBenchmark {
               spark,
               images.toString(),
               output.toString(),
-              new ImageClassifier(ModelSpec.shipped(VARIANT, DATASET)),
+              new ImageClassifier(bench.spec()),
               0,
               true);
       if (s.errors() != 0) {
