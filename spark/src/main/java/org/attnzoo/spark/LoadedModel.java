@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.attnzoo.backbones.Backbone;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.AttnZooModelZoo;
 import org.attnzoo.zoo.Labels;
@@ -25,10 +26,11 @@ import org.attnzoo.zoo.runtime.Devices;
 import org.attnzoo.zoo.runtime.Engines;
 
 /**
- * A model as an executor holds it: the classifier (and, for embeddings, the same backbone without
- * its classifier), the variant's eval preprocessing and its labels. Loaded through {@code Criteria}
- * exactly as {@code attnzoo predict} loads it; shared by every task of the executor, each of which
- * opens its own {@link Predictor}s.
+ * A model as an executor holds it: the classifier (on PyTorch also its backbone, which gives the
+ * logits and the pre-logits embedding in one pass; on ONNX Runtime, for embeddings, a second graph
+ * without the classifier), the variant's eval preprocessing and its labels. Loaded through {@code
+ * Criteria} exactly as {@code attnzoo predict} loads it; shared by every task of the executor, each
+ * of which opens its own {@link Predictor}s.
  */
 public final class LoadedModel implements AutoCloseable {
 
@@ -71,11 +73,10 @@ public final class LoadedModel implements AutoCloseable {
     ZooModel<NDList, NDList> classifier = load(criteria(spec, weights, engine, device, false));
     try {
       Model features = null;
-      if (spec.embeddings()) {
-        features =
-            Engines.isOnnxRuntime(engine)
-                ? onnxFeatures(spec, weights, variant, device)
-                : load(criteria(spec, weights, engine, device, true));
+      if (spec.embeddings() && Engines.isOnnxRuntime(engine)) {
+        // On PyTorch the classifier's own backbone gives both outputs in one pass
+        // (backbone()); ONNX Runtime's graph ends in the classifier.
+        features = onnxFeatures(spec, weights, variant, device);
       }
       return new LoadedModel(spec, engine, variant, classifier, features);
     } catch (IOException | RuntimeException e) {
@@ -203,10 +204,19 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
-   * @return the classifier-free backbone (pre-logits embedding), or null without embeddings
+   * @return the classifier-free model (pre-logits embedding) on ONNX Runtime, or null: without
+   *     embeddings, or on PyTorch, where {@link #backbone()} gives both outputs
    */
   public Model features() {
     return features;
+  }
+
+  /**
+   * @return the classifier's block as a backbone, on PyTorch; null on ONNX Runtime, whose model has
+   *     no block
+   */
+  public Backbone backbone() {
+    return classifier.getBlock() instanceof Backbone b ? b : null;
   }
 
   /**
@@ -217,7 +227,7 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
-   * @return a new predictor of embeddings for one task, or null without embeddings
+   * @return a new predictor of embeddings for one task on ONNX Runtime, or null
    */
   public Predictor<NDList, NDList> newFeaturesPredictor() {
     return features == null ? null : features.newPredictor(new NoopTranslator());

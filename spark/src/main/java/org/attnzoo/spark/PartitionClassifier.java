@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,8 +20,10 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.TaskCompletionListener;
+import org.attnzoo.backbones.Backbone;
 import org.attnzoo.zoo.image.EvalTransform;
 import org.attnzoo.zoo.image.ImageDecoder;
+import org.attnzoo.zoo.runtime.Autograd;
 
 /**
  * One task's work: the executor's model ({@link ExecutorModels}), this task's predictors, and the
@@ -207,16 +210,24 @@ final class PartitionClassifier implements MapPartitionsFunction<Row, Row> {
       }
       Shape shape = new Shape(n, size[0], size[1], size[2]);
       try (NDManager scope = model.classifier().getNDManager().newSubManager()) {
-        float[] logits = run(classifier, scope.create(all, shape));
-        int k = logits.length / n;
+        float[] logits;
         float[] embeddings = null;
-        int d = 0;
-        if (features != null) {
-          try (NDManager fscope = model.features().getNDManager().newSubManager()) {
-            embeddings = run(features, fscope.create(all, shape));
-            d = embeddings.length / n;
+        Backbone backbone = model.backbone();
+        if (spec.embeddings() && backbone != null) {
+          // One backbone pass for both: the pre-logits embedding and the classifier on it.
+          float[][] both = logitsAndEmbeddings(backbone, scope, scope.create(all, shape));
+          logits = both[0];
+          embeddings = both[1];
+        } else {
+          logits = run(classifier, scope.create(all, shape));
+          if (features != null) {
+            try (NDManager fscope = model.features().getNDManager().newSubManager()) {
+              embeddings = run(features, fscope.create(all, shape));
+            }
           }
         }
+        int k = logits.length / n;
+        int d = embeddings == null ? 0 : embeddings.length / n;
         for (int i = 0; i < n; i++) {
           Item item = good.get(i);
           item.probabilities = softmax(logits, i * k, k);
@@ -228,6 +239,30 @@ final class PartitionClassifier implements MapPartitionsFunction<Row, Row> {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Logits and pre-logits embeddings from one pass through the backbone: features once, then the
+   * head to its pre-logits and the head with its classifier (pooling and norm again: cheap next to
+   * the backbone). Autograd is off, as in the zoo's predictors.
+   */
+  private static float[][] logitsAndEmbeddings(Backbone backbone, NDManager scope, NDArray x) {
+    ParameterStore ps = new ParameterStore(scope, false);
+    try {
+      return Autograd.off(
+          scope,
+          () -> {
+            NDArray features = backbone.forwardFeatures(ps, x, false);
+            return new float[][] {
+              backbone.forwardHead(ps, features, false, false).toFloatArray(),
+              backbone.forwardHead(ps, features, false, true).toFloatArray()
+            };
+          });
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e.getMessage(), e);
     }
   }
 
