@@ -21,7 +21,19 @@ public class Hardswish extends AbstractBlock implements OnnxExportable {
    * @return {@code x * relu6(x + 3) / 6}, elementwise
    */
   public static NDArray hardswish(NDArray x) {
-    return Scalars.div(x.mul(x.add(3f).clip(0f, 6f)), 6);
+    NDArray gate = x.add(3f).clip(0f, 6f);
+    if (x.hasGradient()) {
+      // Autograd records these operators: the multiply needs the gate unmodified for its
+      // gradient, so keep every result (and Scalars.div: no Java number in backward).
+      return Scalars.div(x.mul(gate), 6);
+    }
+    // Nothing is recorded: multiply and divide the gate in place (same order and rounding as
+    // above), as PyTorch's single hardswish kernel writes one output, instead of allocating the
+    // product and the quotient too (EfficientViT calls this 24 times a forward, on its largest
+    // feature maps).
+    try (NDArray six = Scalars.of(gate, 6)) {
+      return gate.muli(x).divi(six);
+    }
   }
 
   @Override
