@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.attnzoo.backbones.Backbone;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.AttnZooModelZoo;
@@ -37,6 +38,10 @@ public final class LoadedModel implements AutoCloseable {
   private final ModelSpec spec;
   private final String engine;
   private final Variant variant;
+
+  /** Models loaded through the zoo's {@code Criteria} in this JVM (tests: one per spec). */
+  private static final AtomicInteger ZOO_LOADS = new AtomicInteger();
+
   private final ZooModel<NDList, NDList> classifier;
   private final Model features;
   private final EvalTransform transform;
@@ -114,6 +119,7 @@ public final class LoadedModel implements AutoCloseable {
 
   private static ZooModel<NDList, NDList> load(Criteria<NDList, NDList> criteria)
       throws IOException {
+    ZOO_LOADS.incrementAndGet();
     try {
       return AttnZooModelZoo.loadModel(criteria);
     } catch (ModelNotFoundException | MalformedModelException e) {
@@ -148,6 +154,14 @@ public final class LoadedModel implements AutoCloseable {
       throw new IllegalArgumentException(
           "ONNX Runtime cannot load the embedding model of " + variant.name() + ": " + e, e);
     }
+  }
+
+  /**
+   * @return how many models this JVM has loaded through the zoo's {@code Criteria} (the classifier,
+   *     and any second model for embeddings), since it started
+   */
+  static int zooLoads() {
+    return ZOO_LOADS.get();
   }
 
   /** The innermost message of DJL's model-not-found chain: the zoo's reason. */

@@ -79,6 +79,7 @@ class ImageClassifierTest {
     int partitions = input.rdd().getNumPartitions();
     assertTrue(partitions >= 4, "several tasks share the executor: " + partitions);
     int loadsBefore = ExecutorModels.loads();
+    int zooLoadsBefore = LoadedModel.zooLoads();
     int predictorsBefore = ExecutorModels.predictors();
 
     ImageClassifier classifier =
@@ -96,6 +97,8 @@ class ImageClassifierTest {
 
     // One model for the executor (the driver's JVM in local mode), one predictor per task.
     assertEquals(1, ExecutorModels.loads() - loadsBefore, "model loads");
+    // Embeddings come from the classifier's own pass on PyTorch: no second, classifier-free model.
+    assertEquals(1, LoadedModel.zooLoads() - zooLoadsBefore, "zoo loads with embeddings");
     assertEquals(partitions, ExecutorModels.predictors() - predictorsBefore, "predictors");
 
     // Bad files: an error row each, naming the file; the others are classified.
