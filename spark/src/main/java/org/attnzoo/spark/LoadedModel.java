@@ -35,13 +35,12 @@ import org.attnzoo.zoo.runtime.Engines;
  */
 public final class LoadedModel implements AutoCloseable {
 
-  private final ModelSpec spec;
-  private final String engine;
-  private final Variant variant;
-
   /** Models loaded through the zoo's {@code Criteria} in this JVM (tests: one per spec). */
   private static final AtomicInteger ZOO_LOADS = new AtomicInteger();
 
+  private final ModelSpec spec;
+  private final String engine;
+  private final Variant variant;
   private final ZooModel<NDList, NDList> classifier;
   private final Model features;
   private final EvalTransform transform;
