@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
-# The measurements behind `--engine auto` (AutoEngine): from a scripts/bench_paths.sh CSV, the
-# median over passes of attnzoo on the PyTorch engine and of attnzoo's ONNX export on ONNX Runtime,
-# per variant and batch, written to the zoo's engine-latency.csv resource.
-#   scripts/engine_table.sh results/bench-<date>/paths.csv
+# The measurements behind `--engine auto` (AutoEngine), per variant and batch, written to the zoo's
+# engine-latency.csv resource, from either
+#  - a scripts/engine_table_java.sh CSV (EngineTableBenchmark: header variant,family,batch,...):
+#    its medians of attnzoo on DJL's PyTorch engine and of attnzoo's ONNX export on DJL's
+#    OnnxRuntime engine, interleaved in one JVM; or
+#  - a scripts/bench_paths.sh CSV (header side,variant,...): the median over passes of the
+#    attnzoo_pytorch and attnzoo_ort sides (ONNX Runtime timed from Python there).
+#   scripts/engine_table.sh results/engine-table-<date>/engine.csv | results/bench-<date>/paths.csv
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-CSV="${1:?usage: scripts/engine_table.sh results/bench-<date>/paths.csv}"
-OUT="$ROOT/zoo/src/main/resources/org/attnzoo/zoo/engine-latency.csv"
-SOURCE="${CSV#"$ROOT"/}"
+CSV="${1:?usage: scripts/engine_table.sh results/engine-table-<date>/engine.csv | results/bench-<date>/paths.csv}"
+# TABLE_OUT: write elsewhere than the zoo resource (to look at the result first). EXCLUDE: a regex
+# of variant names to leave out of the resource (they stay on PyTorch under auto).
+OUT="${TABLE_OUT:-$ROOT/zoo/src/main/resources/org/attnzoo/zoo/engine-latency.csv}"
+SOURCE="$(realpath "$CSV")"; SOURCE="${SOURCE#"$ROOT"/}"
+HEADER="$(head -n1 "$CSV")"
 mkdir -p "$(dirname "$OUT")"
+if [[ "$HEADER" == variant,family,batch,pytorch_ms,onnxruntime_ms,* ]]; then
+  SETTINGS="$(grep -m1 '^#' "$CSV" | sed 's/^# *//; s/,/;/g')"
+  {
+    echo "variant,family,batch,pytorch_ms,onnxruntime_ms,source"
+    echo "# medians of interleaved calls in one JVM from $SOURCE ($SETTINGS); made by scripts/engine_table.sh"
+    awk -F, -v src="$SOURCE" -v skip="${EXCLUDE:-}" 'NR > 1 && !/^#/ && NF >= 5 &&
+      (skip == "" || $1 !~ skip) {
+      printf "%s,%s,%s,%.2f,%.2f,%s\n", $1, $2, $3, $4, $5, src
+    }' "$CSV" | sort -t, -k1,1 -k3,3n
+  } > "$OUT"
+  cat "$OUT"
+  exit 0
+fi
+if [[ "$HEADER" != side,variant,batch,* ]]; then
+  echo "$CSV: unknown header '$HEADER' (expected an EngineTableBenchmark or a bench_paths CSV)" >&2
+  exit 2
+fi
 {
   echo "variant,family,batch,pytorch_ms,onnxruntime_ms,source"
   echo "# medians over the passes of $SOURCE (attnzoo_pytorch and attnzoo_ort sides); made by scripts/engine_table.sh"
