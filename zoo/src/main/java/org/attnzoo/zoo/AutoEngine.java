@@ -19,11 +19,11 @@ import org.attnzoo.zoo.runtime.Engines;
  * variant and batch size on the CPU, among those this process can load.
  *
  * <p>The measurements ship with the zoo ({@code engine-latency.csv} beside this class, made by
- * {@code scripts/bench_paths.sh}: attnzoo on DJL's PyTorch engine against attnzoo's ONNX export on
- * ONNX Runtime, interleaved in one run). A variant without measurements stays on PyTorch: the gain
- * of a large model at 224 pixels says nothing about a 32-pixel one. Training, transfer learning and
- * GPUs always use PyTorch: ONNX Runtime runs inference only, and the GPU figures have not been
- * measured.
+ * {@code scripts/engine_table_java.sh}: attnzoo on DJL's PyTorch engine against attnzoo's ONNX
+ * export on DJL's OnnxRuntime engine, the runtime {@code auto} loads, calls interleaved in one
+ * JVM). A variant without measurements stays on PyTorch: the gain of a large model at 224 pixels
+ * says nothing about a 32-pixel one. Training, transfer learning and GPUs always use PyTorch: ONNX
+ * Runtime runs inference only, and the GPU figures have not been measured.
  */
 public final class AutoEngine {
 
