@@ -7,6 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.attnzoo.spark.ImageClassifier;
 import org.attnzoo.spark.ModelSpec;
 import org.attnzoo.spark.SparkPredictJob;
+import org.attnzoo.zoo.ShippedModels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -95,8 +96,9 @@ final class SparkPredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (ZooWeights.isZoo(weights)) {
-      ZooWeights.parse(weights); // a mistyped reference: the shipped ones, the closest first
+    if (ShippedModels.isReference(weights)) {
+      ShippedModels.parseReference(
+          weights); // a mistyped reference: the shipped ones, the closest first
     }
     if (weights != null && !weights.contains(":") && Files.exists(Path.of(weights))) {
       weights = Path.of(weights).toAbsolutePath().toString(); // tasks may run elsewhere

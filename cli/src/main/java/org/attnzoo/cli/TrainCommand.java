@@ -22,6 +22,7 @@ import org.attnzoo.training.TrainingRun;
 import org.attnzoo.training.data.Datasets;
 import org.attnzoo.zoo.AttnZoo;
 import org.attnzoo.zoo.Pretrained;
+import org.attnzoo.zoo.ShippedModels;
 import org.attnzoo.zoo.TransferLearning;
 import org.attnzoo.zoo.Variant;
 import org.attnzoo.zoo.Variants;
@@ -233,8 +234,8 @@ final class TrainCommand implements Callable<Integer> {
     String name =
         variant != null
             ? variant
-            : ZooWeights.isZoo(transfer.initWeights)
-                ? ZooWeights.parse(transfer.initWeights).variant()
+            : ShippedModels.isReference(transfer.initWeights)
+                ? ShippedModels.parseReference(transfer.initWeights).variant()
                 : Pretrained.variantOf(transfer.initWeights) // hf-hub:timm/<variant>.<tag>
                     .orElse(tosa ? "vit_micro_patch4_32_tosa" : "vit_micro_patch4_32");
     Variant v = Variants.get(name);

@@ -20,9 +20,6 @@ import org.attnzoo.zoo.Variants;
  */
 final class ZooWeights {
 
-  /** Prefix of a reference to shipped weights. */
-  static final String PREFIX = ShippedModels.REFERENCE_PREFIX;
-
   /** The help of every command's {@code --pretrained}. */
   static final String PRETRAINED_HELP =
       "the --variant's published weights: timm's Hugging Face Hub repository for it, downloaded"
@@ -38,23 +35,6 @@ final class ZooWeights {
   record Resolved(String variant, String weights, Shipped shipped) {}
 
   private ZooWeights() {}
-
-  /**
-   * @param weights a {@code --weights} value, or null
-   * @return whether it names shipped weights
-   */
-  static boolean isZoo(String weights) {
-    return ShippedModels.isReference(weights);
-  }
-
-  /**
-   * @param reference a {@code zoo:} reference
-   * @return the shipped model it names
-   * @throws IllegalArgumentException naming the shipped models, the closest first
-   */
-  static Shipped parse(String reference) {
-    return ShippedModels.parseReference(reference);
-  }
 
   /**
    * {@link #resolve(String, String, String, boolean, String)} without {@code --pretrained}.
@@ -128,8 +108,8 @@ final class ZooWeights {
               + " FILE with --variant, --pretrained with --variant (timm's published weights), "
               + option
               + " zoo:<variant>-<dataset> (shipped weights), or --dataset NAME");
-    } else if (isZoo(weights)) {
-      shipped = parse(weights);
+    } else if (ShippedModels.isReference(weights)) {
+      shipped = ShippedModels.parseReference(weights);
       if (variant != null && !variant.equals(shipped.variant())) {
         throw new IllegalArgumentException(
             "--variant "

@@ -249,21 +249,15 @@ final class PartitionClassifier implements MapPartitionsFunction<Row, Row> {
    */
   private static float[][] logitsAndEmbeddings(Backbone backbone, NDManager scope, NDArray x) {
     ParameterStore ps = new ParameterStore(scope, false);
-    try {
-      return Autograd.off(
-          scope,
-          () -> {
-            NDArray features = backbone.forwardFeatures(ps, x, false);
-            return new float[][] {
-              backbone.forwardHead(ps, features, false, false).toFloatArray(),
-              backbone.forwardHead(ps, features, false, true).toFloatArray()
-            };
-          });
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return Autograd.off(
+        scope,
+        () -> {
+          NDArray features = backbone.forwardFeatures(ps, x, false);
+          return new float[][] {
+            backbone.forwardHead(ps, features, false, false).toFloatArray(),
+            backbone.forwardHead(ps, features, false, true).toFloatArray()
+          };
+        });
   }
 
   private static float[] run(Predictor<NDList, NDList> predictor, NDArray x) {

@@ -58,13 +58,7 @@ final class InferenceZooModel<I, O> extends ZooModel<I, O> {
     @Override
     protected NDList predictInternal(TranslatorContext ctx, NDList input)
         throws TranslateException {
-      try {
-        return Autograd.off(model.getNDManager(), () -> super.predictInternal(ctx, input));
-      } catch (TranslateException | RuntimeException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new TranslateException(e);
-      }
+      return Autograd.off(model.getNDManager(), () -> super.predictInternal(ctx, input));
     }
   }
 }

@@ -40,6 +40,13 @@ public final class ShippedModels {
     public String resource() {
       return "/weights/" + variant + "-" + dataset + ".params";
     }
+
+    /**
+     * @return how the CLI and Spark name it: {@code zoo:<variant>-<dataset>}
+     */
+    public String reference() {
+      return REFERENCE_PREFIX + variant + "-" + dataset;
+    }
   }
 
   /**
@@ -64,7 +71,7 @@ public final class ShippedModels {
    * @return every shipped model as a {@code zoo:<variant>-<dataset>} reference, for messages
    */
   public static List<String> references() {
-    return ALL.stream().map(s -> REFERENCE_PREFIX + s.variant() + "-" + s.dataset()).toList();
+    return ALL.stream().map(Shipped::reference).toList();
   }
 
   /**
@@ -98,7 +105,7 @@ public final class ShippedModels {
                           n ->
                               ALL.stream()
                                   .filter(s -> s.variant().equals(n))
-                                  .map(s -> REFERENCE_PREFIX + n + "-" + s.dataset()))
+                                  .map(Shipped::reference))
                       .toList();
               return new IllegalArgumentException(
                   reference

@@ -5,7 +5,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
-import java.util.concurrent.Callable;
 
 /**
  * PyTorch's autograd switch, which is per thread. DJL's PyTorch engine turns it off only in the
@@ -20,16 +19,33 @@ public final class Autograd {
   private Autograd() {}
 
   /**
+   * Work that returns a value and may throw {@code E}.
+   *
+   * @param <T> its result
+   * @param <E> what it throws
+   */
+  @FunctionalInterface
+  public interface Work<T, E extends Exception> {
+
+    /**
+     * @return the result
+     * @throws E if the work fails
+     */
+    T call() throws E;
+  }
+
+  /**
    * Runs {@code body} with PyTorch's autograd off in the calling thread, then puts the switch back
    * as it was; on other engines just runs it.
    *
    * @param manager a manager of the engine the work runs on
    * @param body the work
    * @param <T> its result
+   * @param <E> what it throws
    * @return what {@code body} returned
-   * @throws Exception what {@code body} threw
+   * @throws E what {@code body} threw
    */
-  public static <T> T off(NDManager manager, Callable<T> body) throws Exception {
+  public static <T, E extends Exception> T off(NDManager manager, Work<T, E> body) throws E {
     if (!isPyTorch(manager)) {
       return body.call();
     }
@@ -43,7 +59,7 @@ public final class Autograd {
   }
 
   /**
-   * {@link #off(NDManager, Callable)} for work on a block's parameters, which must be initialised.
+   * {@link #off(NDManager, Work)} for work on a block's parameters, which must be initialised.
    *
    * @param block the block whose parameters the work writes
    * @param body the work
@@ -60,18 +76,12 @@ public final class Autograd {
       body.run();
       return;
     }
-    try {
-      off(
-          manager,
-          () -> {
-            body.run();
-            return null;
-          });
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e); // a Runnable throws no checked exception
-    }
+    off(
+        manager,
+        () -> {
+          body.run();
+          return null;
+        });
   }
 
   private static boolean isPyTorch(NDManager manager) {
